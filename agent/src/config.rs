@@ -1,0 +1,213 @@
+//! The agent's configuration file (TOML). Every key has a default; unknown keys are refused so a
+//! typo never silently falls back to a default. Validation here does no I/O.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Errors reading or validating the configuration file; each names what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("invalid config: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AgentConfig {
+    pub listen: ListenConfig,
+    pub fail2ban: Fail2banConfig,
+    pub server: ServerConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ListenConfig {
+    /// Address of the HTTP listener. Loopback only until sessions and TLS exist.
+    pub address: SocketAddr,
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Fail2banConfig {
+    /// fail2ban's control socket.
+    pub socket: PathBuf,
+    /// fail2ban's configuration directory (passed to `fail2ban-client -c`).
+    pub config_dir: PathBuf,
+    /// The `fail2ban-client` binary, used for (re)loading jails: that needs the whole
+    /// interpolated config stream, which only fail2ban's own reader builds today.
+    pub client: PathBuf,
+    /// Deadline for one socket command.
+    pub command_timeout_secs: u64,
+    /// Deadline for a `fail2ban-client reload`.
+    pub reload_timeout_secs: u64,
+    /// Idle socket connections kept for reuse.
+    pub max_idle_connections: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Directories in which fail2ban's log target may be set to a file.
+    pub log_dirs: Vec<PathBuf>,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        Self {
+            listen: ListenConfig::default(),
+            fail2ban: Fail2banConfig::default(),
+            server: ServerConfig::default(),
+        }
+    }
+}
+
+impl Default for ListenConfig {
+    fn default() -> Self {
+        Self {
+            address: SocketAddr::from(([127, 0, 0, 1], 8650)),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Default for Fail2banConfig {
+    fn default() -> Self {
+        Self {
+            socket: PathBuf::from("/var/run/fail2ban/fail2ban.sock"),
+            config_dir: PathBuf::from("/etc/fail2ban"),
+            client: PathBuf::from("fail2ban-client"),
+            command_timeout_secs: 10,
+            reload_timeout_secs: 60,
+            max_idle_connections: 4,
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            log_dirs: vec![PathBuf::from("/var/log")],
+        }
+    }
+}
+
+impl Fail2banConfig {
+    pub fn command_timeout(&self) -> Duration {
+        Duration::from_secs(self.command_timeout_secs)
+    }
+
+    pub fn reload_timeout(&self) -> Duration {
+        Duration::from_secs(self.reload_timeout_secs)
+    }
+}
+
+impl AgentConfig {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse_str(&text).map_err(|e| match e {
+            ConfigError::Parse { source, .. } => ConfigError::Parse {
+                path: path.to_owned(),
+                source,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses and validates config text (no I/O).
+    pub fn parse_str(text: &str) -> Result<Self, ConfigError> {
+        let config: Self = toml::from_str(text).map_err(|source| ConfigError::Parse {
+            path: PathBuf::new(),
+            source,
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !self.listen.address.ip().is_loopback() {
+            return Err(ConfigError::Invalid(format!(
+                "listen.address {} is not a loopback address; the agent has no authentication \
+                 yet and only listens on 127.0.0.1 or ::1",
+                self.listen.address
+            )));
+        }
+        if self.fail2ban.command_timeout_secs == 0 || self.fail2ban.reload_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "fail2ban.command_timeout_secs and reload_timeout_secs must be at least 1".into(),
+            ));
+        }
+        if self.listen.max_body_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "listen.max_body_bytes must be > 0".into(),
+            ));
+        }
+        for dir in &self.server.log_dirs {
+            if !dir.is_absolute() {
+                return Err(ConfigError::Invalid(format!(
+                    "server.log_dirs entry {} must be an absolute path",
+                    dir.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(AgentConfig::parse_str("").unwrap(), AgentConfig::default());
+    }
+
+    #[test]
+    fn keys_override_defaults() {
+        let c = AgentConfig::parse_str(
+            "[listen]\naddress = \"127.0.0.1:0\"\n[fail2ban]\nsocket = \"/tmp/x.sock\"\ncommand_timeout_secs = 2\n",
+        )
+        .unwrap();
+        assert_eq!(c.listen.address.port(), 0);
+        assert_eq!(c.fail2ban.socket, PathBuf::from("/tmp/x.sock"));
+        assert_eq!(c.fail2ban.command_timeout(), Duration::from_secs(2));
+        assert_eq!(c.fail2ban.config_dir, PathBuf::from("/etc/fail2ban"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err = AgentConfig::parse_str("[listen]\nadress = \"127.0.0.1:1\"\n").unwrap_err();
+        assert!(err.to_string().contains("adress"), "{err}");
+    }
+
+    #[test]
+    fn non_loopback_listener_is_refused() {
+        let err = AgentConfig::parse_str("[listen]\naddress = \"0.0.0.0:8650\"\n").unwrap_err();
+        assert!(err.to_string().contains("loopback"), "{err}");
+        assert!(AgentConfig::parse_str("[listen]\naddress = \"[::1]:8650\"\n").is_ok());
+    }
+
+    #[test]
+    fn relative_log_dirs_are_refused() {
+        assert!(AgentConfig::parse_str("[server]\nlog_dirs = [\"var/log\"]\n").is_err());
+    }
+}

@@ -1,0 +1,252 @@
+//! Typed fail2ban commands and their wire form (the argument list fail2ban's transmitter reads).
+
+use std::fmt;
+use std::net::IpAddr;
+
+use bangui_shared::validate::JailName;
+
+use super::codec::Value;
+
+/// A per-jail setting readable with `get <jail> <key>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JailKey {
+    BanTime,
+    FindTime,
+    MaxRetry,
+    MaxMatches,
+    MaxLines,
+    IgnoreIp,
+    IgnoreSelf,
+    IgnoreCommand,
+    LogPath,
+    LogEncoding,
+    JournalMatch,
+    PrefRegex,
+    FailRegex,
+    IgnoreRegex,
+    Actions,
+    UseDns,
+    DatePattern,
+    LogTimezone,
+    BantimeIncrement,
+    BantimeFactor,
+    BantimeFormula,
+    BantimeMultipliers,
+    BantimeMaxTime,
+    BantimeRndTime,
+    BantimeOverallJails,
+}
+
+impl JailKey {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::BanTime => "bantime",
+            Self::FindTime => "findtime",
+            Self::MaxRetry => "maxretry",
+            Self::MaxMatches => "maxmatches",
+            Self::MaxLines => "maxlines",
+            Self::IgnoreIp => "ignoreip",
+            Self::IgnoreSelf => "ignoreself",
+            Self::IgnoreCommand => "ignorecommand",
+            Self::LogPath => "logpath",
+            Self::LogEncoding => "logencoding",
+            Self::JournalMatch => "journalmatch",
+            Self::PrefRegex => "prefregex",
+            Self::FailRegex => "failregex",
+            Self::IgnoreRegex => "ignoreregex",
+            Self::Actions => "actions",
+            Self::UseDns => "usedns",
+            Self::DatePattern => "datepattern",
+            Self::LogTimezone => "logtimezone",
+            Self::BantimeIncrement => "bantime.increment",
+            Self::BantimeFactor => "bantime.factor",
+            Self::BantimeFormula => "bantime.formula",
+            Self::BantimeMultipliers => "bantime.multipliers",
+            Self::BantimeMaxTime => "bantime.maxtime",
+            Self::BantimeRndTime => "bantime.rndtime",
+            Self::BantimeOverallJails => "bantime.overalljails",
+        }
+    }
+}
+
+/// A server-wide setting, readable with `get <key>` and writable with `set <key> <value>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerKey {
+    LogLevel,
+    LogTarget,
+    SyslogSocket,
+    DbFile,
+    DbPurgeAge,
+    DbMaxMatches,
+}
+
+impl ServerKey {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::LogLevel => "loglevel",
+            Self::LogTarget => "logtarget",
+            Self::SyslogSocket => "syslogsocket",
+            Self::DbFile => "dbfile",
+            Self::DbPurgeAge => "dbpurgeage",
+            Self::DbMaxMatches => "dbmaxmatches",
+        }
+    }
+}
+
+/// One command for fail2ban's socket.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Ping,
+    Version,
+    /// Server status: the jail list.
+    Status,
+    /// `status <jail>`: counters, file list and banned IP list.
+    JailStatus(JailName),
+    /// `status <jail> short`: counters only (no banned IP list).
+    JailStatusShort(JailName),
+    Get(JailName, JailKey),
+    /// `get <jail> banip --with-time`: active bans with start, duration and end.
+    BanListWithTime(JailName),
+    BanIp(JailName, Vec<IpAddr>),
+    /// `set <jail> unbanip --report-absent ...`: errors when an address was not banned.
+    UnbanIp(JailName, Vec<IpAddr>),
+    /// `unban <ip>...` in every jail; answers how many bans were lifted.
+    UnbanEverywhere(Vec<IpAddr>),
+    /// `unban --all`: lifts every ban in every jail.
+    UnbanAll,
+    StopJail(JailName),
+    SetIdle(JailName, bool),
+    /// `set <jail> addignoreip <ip|cidr>`.
+    AddIgnoreIp(JailName, String),
+    /// `set <jail> delignoreip <ip|cidr>`.
+    DelIgnoreIp(JailName, String),
+    SetIgnoreSelf(JailName, bool),
+    GetServer(ServerKey),
+    SetServer(ServerKey, String),
+    FlushLogs,
+}
+
+fn s(text: &str) -> Value {
+    Value::Str(text.to_owned())
+}
+
+fn ips(list: &[IpAddr]) -> impl Iterator<Item = Value> + '_ {
+    list.iter().map(|ip| Value::Str(ip.to_string()))
+}
+
+fn on_off(on: bool) -> Value {
+    s(if on { "on" } else { "off" })
+}
+
+fn bool_word(on: bool) -> Value {
+    s(if on { "true" } else { "false" })
+}
+
+impl Command {
+    /// The argument list sent over the socket.
+    pub fn args(&self) -> Vec<Value> {
+        match self {
+            Self::Ping => vec![s("ping")],
+            Self::Version => vec![s("version")],
+            Self::Status => vec![s("status")],
+            Self::JailStatus(j) => vec![s("status"), s(j.as_str())],
+            Self::JailStatusShort(j) => vec![s("status"), s(j.as_str()), s("short")],
+            Self::Get(j, key) => vec![s("get"), s(j.as_str()), s(key.as_str())],
+            Self::BanListWithTime(j) => {
+                vec![s("get"), s(j.as_str()), s("banip"), s("--with-time")]
+            }
+            Self::BanIp(j, list) => [s("set"), s(j.as_str()), s("banip")]
+                .into_iter()
+                .chain(ips(list))
+                .collect(),
+            Self::UnbanIp(j, list) => [s("set"), s(j.as_str()), s("unbanip"), s("--report-absent")]
+                .into_iter()
+                .chain(ips(list))
+                .collect(),
+            Self::UnbanEverywhere(list) => std::iter::once(s("unban")).chain(ips(list)).collect(),
+            Self::UnbanAll => vec![s("unban"), s("--all")],
+            Self::StopJail(j) => vec![s("stop"), s(j.as_str())],
+            Self::SetIdle(j, on) => vec![s("set"), s(j.as_str()), s("idle"), on_off(*on)],
+            Self::AddIgnoreIp(j, entry) => {
+                vec![s("set"), s(j.as_str()), s("addignoreip"), s(entry)]
+            }
+            Self::DelIgnoreIp(j, entry) => {
+                vec![s("set"), s(j.as_str()), s("delignoreip"), s(entry)]
+            }
+            Self::SetIgnoreSelf(j, on) => {
+                vec![s("set"), s(j.as_str()), s("ignoreself"), bool_word(*on)]
+            }
+            Self::GetServer(key) => vec![s("get"), s(key.as_str())],
+            Self::SetServer(key, value) => vec![s("set"), s(key.as_str()), s(value)],
+            Self::FlushLogs => vec![s("flushlogs")],
+        }
+    }
+
+    /// A short human-readable name for errors and logs (no argument values beyond the jail).
+    pub fn name(&self) -> String {
+        match self {
+            Self::Get(j, key) => format!("get {j} {}", key.as_str()),
+            Self::GetServer(key) => format!("get {}", key.as_str()),
+            Self::SetServer(key, _) => format!("set {}", key.as_str()),
+            other => {
+                let args = other.args();
+                let words: Vec<&str> = args.iter().take(3).filter_map(Value::as_str).collect();
+                words.join(" ")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(cmd: &Command) -> Vec<String> {
+        cmd.args()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn commands_have_fail2ban_wire_form() {
+        let sshd: JailName = "sshd".parse().unwrap();
+        assert_eq!(words(&Command::Status), ["status"]);
+        assert_eq!(
+            words(&Command::BanIp(
+                sshd.clone(),
+                vec!["192.0.2.1".parse().unwrap(), "2001:db8::1".parse().unwrap()]
+            )),
+            ["set", "sshd", "banip", "192.0.2.1", "2001:db8::1"]
+        );
+        assert_eq!(
+            words(&Command::UnbanIp(sshd.clone(), vec!["192.0.2.1".parse().unwrap()])),
+            ["set", "sshd", "unbanip", "--report-absent", "192.0.2.1"]
+        );
+        assert_eq!(
+            words(&Command::Get(sshd.clone(), JailKey::BantimeIncrement)),
+            ["get", "sshd", "bantime.increment"]
+        );
+        assert_eq!(
+            words(&Command::SetIdle(sshd.clone(), true)),
+            ["set", "sshd", "idle", "on"]
+        );
+        assert_eq!(
+            words(&Command::BanListWithTime(sshd)),
+            ["get", "sshd", "banip", "--with-time"]
+        );
+        assert_eq!(words(&Command::UnbanAll), ["unban", "--all"]);
+    }
+
+    #[test]
+    fn names_do_not_leak_values() {
+        let cmd = Command::SetServer(ServerKey::LogTarget, "/secret/path".into());
+        assert_eq!(cmd.name(), "set logtarget");
+    }
+}

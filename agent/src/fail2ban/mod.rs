@@ -1,0 +1,14 @@
+//! Talking to fail2ban: the pickle codec, the socket client, typed commands and replies, and
+//! jail reloads through `fail2ban-client`.
+pub mod client;
+pub mod codec;
+pub mod command;
+pub mod error;
+pub mod queries;
+pub mod reload;
+pub mod reply;
+
+pub use client::Client;
+pub use command::{Command, JailKey, ServerKey};
+pub use error::Fail2banError;
+pub use reload::{ReloadTarget, Reloader};

@@ -1,0 +1,175 @@
+//! The HTTP API: one warp filter that resolves every request through the shared route table,
+//! so routing, 404/405 and error bodies are decided in one place for all routes.
+
+pub mod request;
+pub mod respond;
+pub mod server;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bangui_shared::routes::{match_route, Method, RouteMatch};
+use bangui_shared::{ApiError, ErrorCode};
+use bytes::{Buf, Bytes, BytesMut};
+use futures_util::{Stream, StreamExt};
+use warp::http::HeaderMap;
+use warp::reply::Response;
+use warp::Filter;
+
+use crate::handlers;
+use crate::state::AppState;
+use request::{parse_query, ApiRequest};
+
+/// The whole API as one warp filter that never rejects.
+pub fn api(
+    state: Arc<AppState>,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    let state = warp::any().map(move || state.clone());
+    warp::method()
+        .and(warp::path::full())
+        .and(
+            warp::query::raw()
+                .or(warp::any().map(String::new))
+                .unify(),
+        )
+        .and(warp::header::headers_cloned())
+        .and(warp::body::stream())
+        .and(state)
+        .then(
+            |method: warp::http::Method,
+             path: warp::path::FullPath,
+             query: String,
+             headers: HeaderMap,
+             body,
+             state: Arc<AppState>| async move {
+                handle(method, path.as_str(), &query, &headers, body, &state).await
+            },
+        )
+}
+
+async fn handle<S, B>(
+    method: warp::http::Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: S,
+    state: &AppState,
+) -> Response
+where
+    S: Stream<Item = Result<B, warp::Error>> + Unpin,
+    B: Buf,
+{
+    let started = Instant::now();
+    let correlation_id = correlation_id(headers);
+    let result = route(method.clone(), path, query, body, state, &correlation_id).await;
+    let response = match result {
+        Ok(reply) => respond::success(reply, &correlation_id),
+        Err(err) => respond::error(&err, &correlation_id),
+    };
+    tracing::info!(
+        %method,
+        path,
+        status = response.status().as_u16(),
+        elapsed_us = started.elapsed().as_micros() as u64,
+        %correlation_id,
+        "request"
+    );
+    response
+}
+
+async fn route<S, B>(
+    method: warp::http::Method,
+    path: &str,
+    query: &str,
+    body: S,
+    state: &AppState,
+    correlation_id: &str,
+) -> Result<respond::Reply, ApiError>
+where
+    S: Stream<Item = Result<B, warp::Error>> + Unpin,
+    B: Buf,
+{
+    let method = to_method(&method);
+    let matched = match method {
+        Some(m) => match_route(m, path),
+        // An unsupported method on a known path is a 405, on anything else a 404.
+        None => match match_route(Method::Get, path) {
+            RouteMatch::NotFound => RouteMatch::NotFound,
+            _ => RouteMatch::MethodNotAllowed {
+                allowed: Vec::new(),
+            },
+        },
+    };
+    let (route, params) = match matched {
+        RouteMatch::Found { route, params } => (route, params),
+        RouteMatch::MethodNotAllowed { .. } => {
+            return Err(ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("{path} does not accept this method"),
+            ))
+        }
+        RouteMatch::NotFound => {
+            return Err(ApiError::not_found(format!("no route for {path}")))
+        }
+    };
+    let body = read_body(body, state.config.listen.max_body_bytes).await?;
+    let request = ApiRequest {
+        route,
+        params,
+        query: parse_query(query),
+        body,
+        correlation_id: correlation_id.to_owned(),
+    };
+    // Boxed: the handlers' futures are large, and worker stacks are not.
+    Box::pin(handlers::dispatch(state, &request)).await
+}
+
+fn to_method(m: &warp::http::Method) -> Option<Method> {
+    match *m {
+        warp::http::Method::GET => Some(Method::Get),
+        warp::http::Method::POST => Some(Method::Post),
+        warp::http::Method::PUT => Some(Method::Put),
+        warp::http::Method::DELETE => Some(Method::Delete),
+        _ => None,
+    }
+}
+
+async fn read_body<S, B>(mut body: S, limit: u64) -> Result<Bytes, ApiError>
+where
+    S: Stream<Item = Result<B, warp::Error>> + Unpin,
+    B: Buf,
+{
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        let mut chunk =
+            chunk.map_err(|e| ApiError::invalid_body(format!("cannot read request body: {e}")))?;
+        if (buf.len() + chunk.remaining()) as u64 > limit {
+            return Err(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("request body larger than {limit} bytes"),
+            ));
+        }
+        while chunk.has_remaining() {
+            let part = chunk.chunk();
+            let n = part.len();
+            buf.extend_from_slice(part);
+            chunk.advance(n);
+        }
+    }
+    Ok(buf.freeze())
+}
+
+/// The caller's `X-Correlation-ID` when it is a sane token, else a fresh UUID.
+fn correlation_id(headers: &HeaderMap) -> String {
+    headers
+        .get("x-correlation-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}

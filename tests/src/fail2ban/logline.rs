@@ -1,0 +1,84 @@
+//! Failure lines in the formats the sandbox's filters match.
+
+use chrono::{DateTime, TimeZone};
+
+/// The log format a jail's filter reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// syslog-style sshd lines for the stock `sshd` filter:
+    /// `Nov 24 19:43:14 bghost sshd[4242]: Failed password for invalid user admin from IP port 4242 ssh2`.
+    Sshd,
+    /// ISO-dated lines for the sandbox's `f2btest` filter:
+    /// `2026-11-24 19:43:14 LOGIN FAILED for user bob from IP`.
+    F2bTest,
+}
+
+impl LogFormat {
+    /// `sshd` reads [`LogFormat::Sshd`]; every other sandbox jail uses the `f2btest` filter.
+    pub fn for_jail(jail: &str) -> Self {
+        if jail == "sshd" {
+            Self::Sshd
+        } else {
+            Self::F2bTest
+        }
+    }
+
+    /// One failure line (with its newline) for `ip` at `now`, in the time zone of `now`
+    /// (fail2ban reads these timestamps in the host's local time).
+    pub fn line<Tz: TimeZone>(self, ip: &str, now: &DateTime<Tz>) -> String
+    where
+        Tz::Offset: std::fmt::Display,
+    {
+        match self {
+            Self::Sshd => format!(
+                "{} bghost sshd[4242]: Failed password for invalid user admin from {ip} port 4242 ssh2\n",
+                now.format("%b %e %H:%M:%S")
+            ),
+            Self::F2bTest => format!(
+                "{} LOGIN FAILED for user bob from {ip}\n",
+                now.format("%Y-%m-%d %H:%M:%S")
+            ),
+        }
+    }
+
+    /// `n` failure lines for `ip` at `now`.
+    pub fn lines<Tz: TimeZone>(self, ip: &str, n: u32, now: &DateTime<Tz>) -> String
+    where
+        Tz::Offset: std::fmt::Display,
+    {
+        (0..n).map(|_| self.line(ip, now)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    #[test]
+    fn lines_have_the_documented_shape() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 4, 9, 3, 14).unwrap();
+        assert_eq!(
+            LogFormat::Sshd.line("192.0.2.1", &now),
+            "Nov  4 09:03:14 bghost sshd[4242]: Failed password for invalid user admin from 192.0.2.1 port 4242 ssh2\n"
+        );
+        assert_eq!(
+            LogFormat::F2bTest.line("2001:db8::1", &now),
+            "2026-11-04 09:03:14 LOGIN FAILED for user bob from 2001:db8::1\n"
+        );
+        assert_eq!(
+            LogFormat::F2bTest
+                .lines("192.0.2.1", 3, &now)
+                .lines()
+                .count(),
+            3
+        );
+    }
+
+    #[test]
+    fn jails_map_to_formats() {
+        assert_eq!(LogFormat::for_jail("sshd"), LogFormat::Sshd);
+        assert_eq!(LogFormat::for_jail("f2btest"), LogFormat::F2bTest);
+        assert_eq!(LogFormat::for_jail("dormant"), LogFormat::F2bTest);
+    }
+}

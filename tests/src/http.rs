@@ -1,0 +1,137 @@
+//! Small HTTP helpers for tests: a [`Response`] read completely into memory, and assertions on
+//! the API's status codes and flat error body.
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+/// A whole HTTP response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    /// The body as text (lossy UTF-8).
+    pub text: String,
+    /// The body as JSON, or `Value::Null` when it is empty or not JSON.
+    pub json: Value,
+}
+
+impl Response {
+    /// Reads the whole body of `response`.
+    pub async fn read(response: reqwest::Response) -> Result<Response, reqwest::Error> {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Ok(Response {
+            status,
+            headers,
+            text,
+            json,
+        })
+    }
+
+    /// A header's value, if present and valid UTF-8 (names are case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Asserts the status code, showing the body when it differs.
+#[track_caller]
+pub fn assert_status(response: &Response, status: u16) {
+    assert_eq!(
+        response.status, status,
+        "expected HTTP {status}, got {}; body: {}",
+        response.status, response.text
+    );
+}
+
+/// Asserts an API error: the status, and the flat body `{code, detail, metadata,
+/// correlation_id}` with all four keys, the given `code`, a non-empty `detail`, an object
+/// `metadata`, and a non-empty `correlation_id` equal to the `X-Correlation-ID` header.
+#[track_caller]
+pub fn assert_error(response: &Response, status: u16, code: &str) {
+    assert_status(response, status);
+    let body = response.json.as_object().unwrap_or_else(|| {
+        panic!(
+            "HTTP {status}: error body is not a JSON object: {}",
+            response.text
+        )
+    });
+    for key in ["code", "detail", "metadata", "correlation_id"] {
+        assert!(
+            body.contains_key(key),
+            "HTTP {status}: error body lacks {key:?}: {}",
+            response.text
+        );
+    }
+    assert_eq!(
+        body["code"], code,
+        "HTTP {status}: wrong error code in {}",
+        response.text
+    );
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(
+        !detail.trim().is_empty(),
+        "HTTP {status}: empty detail in {}",
+        response.text
+    );
+    assert!(
+        body["metadata"].is_object(),
+        "HTTP {status}: metadata is not an object in {}",
+        response.text
+    );
+    let id = body["correlation_id"].as_str().unwrap_or_default();
+    assert!(
+        !id.is_empty(),
+        "HTTP {status}: empty correlation_id in {}",
+        response.text
+    );
+    assert_eq!(
+        response.header("x-correlation-id"),
+        Some(id),
+        "HTTP {status}: X-Correlation-ID header differs from the body's correlation_id ({})",
+        response.text
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+    use serde_json::json;
+
+    fn response(status: u16, json: Value, header: Option<&str>) -> Response {
+        let mut headers = HeaderMap::new();
+        if let Some(id) = header {
+            headers.insert("x-correlation-id", HeaderValue::from_str(id).unwrap());
+        }
+        Response {
+            status,
+            headers,
+            text: json.to_string(),
+            json,
+        }
+    }
+
+    #[test]
+    fn accepts_a_complete_error() {
+        let body = json!({"code": "not_found", "detail": "no jail x", "metadata": {}, "correlation_id": "abc"});
+        assert_error(&response(404, body, Some("abc")), 404, "not_found");
+    }
+
+    #[test]
+    #[should_panic(expected = "X-Correlation-ID")]
+    fn rejects_a_mismatched_correlation_id() {
+        let body = json!({"code": "not_found", "detail": "no jail x", "metadata": {}, "correlation_id": "abc"});
+        assert_error(&response(404, body, Some("xyz")), 404, "not_found");
+    }
+
+    #[test]
+    #[should_panic(expected = "lacks \"metadata\"")]
+    fn rejects_a_missing_key() {
+        let body = json!({"code": "not_found", "detail": "no jail x", "correlation_id": "abc"});
+        assert_error(&response(404, body, Some("abc")), 404, "not_found");
+    }
+}

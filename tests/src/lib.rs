@@ -1,0 +1,28 @@
+//! End-to-end test harness for BanGUI edge: real processes, no mocks.
+//!
+//! - [`Fail2ban`]: a private `fail2ban-server` per test in its own short temp dir (polling backend,
+//!   dummy ban action, jails `sshd`, `f2btest` and the disabled `dormant`), with helpers to write
+//!   failure lines and to ask `fail2ban-client` what it banned.
+//! - [`Agent`]: the real `bangui-agent` binary bound to `127.0.0.1:0`, started against a
+//!   [`Fail2ban`], with small HTTP helpers returning a [`Response`].
+//! - [`FailureGenerator`]: a thread appending failure lines for random documentation-range
+//!   addresses (used by the `bangui-dev` runner).
+//!
+//! Everything here is synchronous except the HTTP helpers, so it can be used from plain `#[test]`
+//! functions and from `#[tokio::test]` alike. Starting a process waits for its readiness signal;
+//! if the process exits first or a deadline passes, the call fails with the process's output.
+//! Dropping a handle sends SIGTERM, waits up to 5 s, then sends SIGKILL.
+#![forbid(unsafe_code)]
+
+pub mod agent;
+pub mod error;
+pub mod fail2ban;
+pub mod failgen;
+pub mod http;
+mod process;
+
+pub use agent::{Agent, AgentConfig};
+pub use error::HarnessError;
+pub use fail2ban::{Fail2ban, Fail2banBuilder, LogFormat};
+pub use failgen::{FailureGenerator, FailureTarget};
+pub use http::{assert_error, assert_status, Response};
