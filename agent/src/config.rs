@@ -24,7 +24,7 @@ pub enum ConfigError {
     Invalid(String),
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct AgentConfig {
     pub listen: ListenConfig,
@@ -64,16 +64,6 @@ pub struct Fail2banConfig {
 pub struct ServerConfig {
     /// Directories in which fail2ban's log target may be set to a file.
     pub log_dirs: Vec<PathBuf>,
-}
-
-impl Default for AgentConfig {
-    fn default() -> Self {
-        Self {
-            listen: ListenConfig::default(),
-            fail2ban: Fail2banConfig::default(),
-            server: ServerConfig::default(),
-        }
-    }
 }
 
 impl Default for ListenConfig {

@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "bangui-agent", version, about = "BanGUI agent: the BanGUI API v1 next to fail2ban")]
+#[command(
+    name = "bangui-agent",
+    version,
+    about = "BanGUI agent: the BanGUI API v1 next to fail2ban"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -84,7 +88,8 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_stack_size(4 * 1024 * 1024)
-        .build() {
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

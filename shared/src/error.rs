@@ -178,7 +178,8 @@ impl Serialize for ErrorCode {
 impl<'de> Deserialize<'de> for ErrorCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Self::from_wire(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown error code {s:?}")))
+        Self::from_wire(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown error code {s:?}")))
     }
 }
 
@@ -232,15 +233,21 @@ impl ApiError {
     }
 
     pub fn jail_already_active(jail: &str) -> Self {
-        Self::new(ErrorCode::JailAlreadyActive, format!("Jail '{jail}' is already running"))
-            .with("jail", jail)
-            .with("current_status", "active")
+        Self::new(
+            ErrorCode::JailAlreadyActive,
+            format!("Jail '{jail}' is already running"),
+        )
+        .with("jail", jail)
+        .with("current_status", "active")
     }
 
     pub fn jail_already_inactive(jail: &str) -> Self {
-        Self::new(ErrorCode::JailAlreadyInactive, format!("Jail '{jail}' is not running"))
-            .with("jail", jail)
-            .with("current_status", "inactive")
+        Self::new(
+            ErrorCode::JailAlreadyInactive,
+            format!("Jail '{jail}' is not running"),
+        )
+        .with("jail", jail)
+        .with("current_status", "inactive")
     }
 
     /// fail2ban refused a command; `message` is fail2ban's own text.

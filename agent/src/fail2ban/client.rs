@@ -229,7 +229,9 @@ fn interpret(reply: Value) -> Result<Value, Fail2banError> {
             match parts.pop().and_then(|c| c.as_i64()) {
                 Some(0) => Ok(payload),
                 Some(_) => Err(Fail2banError::from_exception(payload)),
-                None => Err(Fail2banError::UnexpectedReply(Value::Tuple(vec![payload]).to_string())),
+                None => Err(Fail2banError::UnexpectedReply(
+                    Value::Tuple(vec![payload]).to_string(),
+                )),
             }
         }
         Value::Str(message) => Err(Fail2banError::Rejected(message)),

@@ -226,7 +226,10 @@ mod tests {
             ["set", "sshd", "banip", "192.0.2.1", "2001:db8::1"]
         );
         assert_eq!(
-            words(&Command::UnbanIp(sshd.clone(), vec!["192.0.2.1".parse().unwrap()])),
+            words(&Command::UnbanIp(
+                sshd.clone(),
+                vec!["192.0.2.1".parse().unwrap()]
+            )),
             ["set", "sshd", "unbanip", "--report-absent", "192.0.2.1"]
         );
         assert_eq!(

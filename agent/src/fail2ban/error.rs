@@ -66,7 +66,11 @@ impl Fail2banError {
                     [] => String::new(),
                     _ => args
                         .iter()
-                        .map(|a| a.as_str().map(str::to_owned).unwrap_or_else(|| a.to_string()))
+                        .map(|a| {
+                            a.as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| a.to_string())
+                        })
                         .collect::<Vec<_>>()
                         .join(": "),
                 };

@@ -54,10 +54,7 @@ impl Reloader {
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         let child = cmd.spawn().map_err(|e| {
-            Fail2banError::ClientFailed(format!(
-                "cannot run {}: {e}",
-                self.client.display()
-            ))
+            Fail2banError::ClientFailed(format!("cannot run {}: {e}", self.client.display()))
         })?;
         let output = match timeout(self.timeout, child.wait_with_output()).await {
             Err(_) => {
@@ -101,7 +98,9 @@ fn classify(output: &str, socket: &std::path::Path) -> Fail2banError {
         };
     }
     if text.is_empty() {
-        return Fail2banError::ClientFailed("fail2ban-client reload failed without a message".into());
+        return Fail2banError::ClientFailed(
+            "fail2ban-client reload failed without a message".into(),
+        );
     }
     Fail2banError::ClientFailed(format!("fail2ban-client reload failed: {text}"))
 }
@@ -140,6 +139,9 @@ mod tests {
     fn other_errors_keep_the_message_without_log_prefixes() {
         let out = "2026-11-29 05:45:05,765 fail2ban [7094]: ERROR   NOK: ('f2btest',)\n";
         let e = classify(out, std::path::Path::new("/s"));
-        assert_eq!(e.to_string(), "fail2ban-client reload failed: NOK: ('f2btest',)");
+        assert_eq!(
+            e.to_string(),
+            "fail2ban-client reload failed: NOK: ('f2btest',)"
+        );
     }
 }

@@ -212,7 +212,10 @@ mod tests {
                 Value::List(vec![
                     pair("Currently failed", Value::Int(1)),
                     pair("Total failed", Value::Int(3)),
-                    pair("File list", Value::List(vec![Value::Str("/x/auth.log".into())])),
+                    pair(
+                        "File list",
+                        Value::List(vec![Value::Str("/x/auth.log".into())]),
+                    ),
                 ]),
             ),
             pair(
@@ -220,7 +223,10 @@ mod tests {
                 Value::List(vec![
                     pair("Currently banned", Value::Int(1)),
                     pair("Total banned", Value::Int(2)),
-                    pair("Banned IP list", Value::List(vec![Value::Str("192.0.2.10".into())])),
+                    pair(
+                        "Banned IP list",
+                        Value::List(vec![Value::Str("192.0.2.10".into())]),
+                    ),
                 ]),
             ),
         ]);

@@ -50,7 +50,12 @@ pub async fn ban(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> 
     let body: BanRequest = req.json()?;
     let ip = parse_ip(&body.ip)?;
     let jail = body_jail(&body.jail)?;
-    let count = reply::int(state.fail2ban.call(Command::BanIp(jail.clone(), vec![ip])).await?)?;
+    let count = reply::int(
+        state
+            .fail2ban
+            .call(Command::BanIp(jail.clone(), vec![ip]))
+            .await?,
+    )?;
     if count == 0 {
         return Err(ApiError::new(
             bangui_shared::ErrorCode::Conflict,
@@ -75,7 +80,12 @@ pub async fn unban(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError
         _ => None,
     };
     let Some(jail) = jail else {
-        let count = reply::int(state.fail2ban.call(Command::UnbanEverywhere(vec![ip])).await?)?;
+        let count = reply::int(
+            state
+                .fail2ban
+                .call(Command::UnbanEverywhere(vec![ip]))
+                .await?,
+        )?;
         if count == 0 {
             return Err(not_banned(&ip.to_string(), None));
         }
@@ -85,7 +95,11 @@ pub async fn unban(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError
                 .count(count as u64),
         );
     };
-    match state.fail2ban.call(Command::UnbanIp(jail.clone(), vec![ip])).await {
+    match state
+        .fail2ban
+        .call(Command::UnbanIp(jail.clone(), vec![ip]))
+        .await
+    {
         Ok(v) => {
             let count = reply::int(v)?;
             Reply::ok(

@@ -28,7 +28,10 @@ pub async fn get(state: &AppState) -> Result<Reply, ApiError> {
     } else {
         failed(
             "fail2ban_client",
-            format!("{} not found: jails cannot be started or reloaded", f.client.display()),
+            format!(
+                "{} not found: jails cannot be started or reloaded",
+                f.client.display()
+            ),
         )
     };
     let health = HealthResponse::from_components(version, vec![fail2ban, config, client]);

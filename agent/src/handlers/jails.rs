@@ -182,11 +182,8 @@ pub async fn reload_all(state: &AppState) -> Result<Reply, ApiError> {
     state.forget_idle(None);
     let running = state.fail2ban.jail_names().await?;
     Reply::ok(
-        &CommandResponse::ok(format!(
-            "All jails reloaded; {} running",
-            running.len()
-        ))
-        .count(running.len() as u64),
+        &CommandResponse::ok(format!("All jails reloaded; {} running", running.len()))
+            .count(running.len() as u64),
     )
 }
 
@@ -215,7 +212,9 @@ pub async fn stop(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError>
     let jail = req.jail()?;
     match state.fail2ban.call(Command::StopJail(jail.clone())).await {
         Ok(_) => {}
-        Err(e) if e.is_unknown_jail() => return Err(ApiError::jail_already_inactive(jail.as_str())),
+        Err(e) if e.is_unknown_jail() => {
+            return Err(ApiError::jail_already_inactive(jail.as_str()))
+        }
         Err(e) => return Err(e.into()),
     }
     state.forget_idle(Some(jail.as_str()));
@@ -226,7 +225,12 @@ pub async fn idle(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError>
     let jail = req.jail()?;
     let body: IdleRequest = req.json_or_default()?;
     let on = body.on.unwrap_or_else(|| !state.is_idle(jail.as_str()));
-    let now = reply::boolean(state.fail2ban.call(Command::SetIdle(jail.clone(), on)).await?)?;
+    let now = reply::boolean(
+        state
+            .fail2ban
+            .call(Command::SetIdle(jail.clone(), on))
+            .await?,
+    )?;
     state.set_idle(jail.as_str(), now);
     let word = if now { "on" } else { "off" };
     Reply::ok(
@@ -239,8 +243,9 @@ pub async fn idle(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError>
 pub async fn reload(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> {
     let jail = req.jail()?;
     if !state.fail2ban.is_running(&jail).await? {
-        return Err(ApiError::jail_not_found(jail.as_str())
-            .with("reason", "not running; start it instead"));
+        return Err(
+            ApiError::jail_not_found(jail.as_str()).with("reason", "not running; start it instead")
+        );
     }
     state
         .reloader
@@ -293,7 +298,9 @@ async fn change_ignore(
     let after = match state.fail2ban.call(command).await {
         Ok(v) => reply::strings(v)?,
         // fail2ban's delignoreip raises ValueError for an entry that is not in the list.
-        Err(Fail2banError::Exception { class, .. }) if !add && class == "ValueError" => before.clone(),
+        Err(Fail2banError::Exception { class, .. }) if !add && class == "ValueError" => {
+            before.clone()
+        }
         Err(e) => return Err(e.into()),
     };
     if after.len() == before.len() {

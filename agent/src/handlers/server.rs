@@ -86,7 +86,11 @@ fn validate(update: &ServerSettingsUpdate, log_dirs: &[PathBuf]) -> Result<Vec<C
         changes.push((ServerKey::LogLevel, "log_level", level.as_str().to_owned()));
     }
     if let Some(target) = &update.log_target {
-        changes.push((ServerKey::LogTarget, "log_target", check_log_target(target, log_dirs)?));
+        changes.push((
+            ServerKey::LogTarget,
+            "log_target",
+            check_log_target(target, log_dirs)?,
+        ));
     }
     if let Some(socket) = &update.syslog_socket {
         let ok = socket == "auto" || (Path::new(socket).is_absolute() && is_plain_path(socket));
@@ -199,7 +203,8 @@ pub async fn put_settings(state: &AppState, req: &ApiRequest) -> Result<Reply, A
                 // All or nothing: put back what this request already changed.
                 for key in applied.iter().rev() {
                     if let Some(old) = current_value(&before, *key) {
-                        if let Err(undo) = state.fail2ban.call(Command::SetServer(*key, old)).await {
+                        if let Err(undo) = state.fail2ban.call(Command::SetServer(*key, old)).await
+                        {
                             tracing::error!(key = key.as_str(), error = %undo, "could not restore server setting");
                         }
                     }

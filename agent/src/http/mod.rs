@@ -27,11 +27,7 @@ pub fn api(
     let state = warp::any().map(move || state.clone());
     warp::method()
         .and(warp::path::full())
-        .and(
-            warp::query::raw()
-                .or(warp::any().map(String::new))
-                .unify(),
-        )
+        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
         .and(warp::header::headers_cloned())
         .and(warp::body::stream())
         .and(state)
@@ -108,9 +104,7 @@ where
                 format!("{path} does not accept this method"),
             ))
         }
-        RouteMatch::NotFound => {
-            return Err(ApiError::not_found(format!("no route for {path}")))
-        }
+        RouteMatch::NotFound => return Err(ApiError::not_found(format!("no route for {path}"))),
     };
     let body = read_body(body, state.config.listen.max_body_bytes).await?;
     let request = ApiRequest {

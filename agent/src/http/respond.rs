@@ -46,13 +46,20 @@ impl Reply {
 fn build(status: u16, body: Option<Vec<u8>>, correlation_id: &str) -> Response {
     let has_body = body.is_some();
     let mut response = Response::new(body.unwrap_or_default().into());
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
     if has_body {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     if let Ok(id) = HeaderValue::from_str(correlation_id) {
         headers.insert("x-correlation-id", id);
     }
@@ -69,7 +76,11 @@ pub fn error(err: &ApiError, correlation_id: &str) -> Response {
     }
     let body = serde_json::to_vec(&err.to_body(correlation_id)).unwrap_or_default();
     let mut response = build(err.status(), Some(body), correlation_id);
-    if let Some(secs) = err.metadata.get("retry_after_seconds").and_then(|v| v.as_u64()) {
+    if let Some(secs) = err
+        .metadata
+        .get("retry_after_seconds")
+        .and_then(|v| v.as_u64())
+    {
         if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }

@@ -61,7 +61,10 @@ impl HealthResponse {
         };
         let status = if fail2ban == Fail2banState::Offline {
             HealthStatus::Unavailable
-        } else if components.iter().any(|c| c.status == ComponentStatus::Error) {
+        } else if components
+            .iter()
+            .any(|c| c.status == ComponentStatus::Error)
+        {
             HealthStatus::Degraded
         } else {
             HealthStatus::Ok
@@ -124,7 +127,10 @@ mod tests {
             Some("1.0.2".into()),
             vec![component("fail2ban", true), component("config", true)],
         );
-        assert_eq!((all_ok.status, all_ok.http_status()), (HealthStatus::Ok, 200));
+        assert_eq!(
+            (all_ok.status, all_ok.http_status()),
+            (HealthStatus::Ok, 200)
+        );
 
         let degraded = HealthResponse::from_components(
             None,
@@ -138,6 +144,9 @@ mod tests {
         let down = HealthResponse::from_components(None, vec![component("fail2ban", false)]);
         assert_eq!(down.status, HealthStatus::Unavailable);
         assert_eq!(down.fail2ban, Fail2banState::Offline);
-        assert_eq!(serde_json::to_value(&down).unwrap()["status"], "unavailable");
+        assert_eq!(
+            serde_json::to_value(&down).unwrap()["status"],
+            "unavailable"
+        );
     }
 }

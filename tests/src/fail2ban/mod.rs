@@ -132,7 +132,7 @@ fn find_fail2ban() -> Result<(PathBuf, PathBuf), HarnessError> {
         (Some(server), Some(client)) if Path::new(STOCK_CONFIG_DIR).is_dir() => Ok((server, client)),
         _ => Err(HarnessError::new(format!(
             "fail2ban is not installed (need fail2ban-server and fail2ban-client on PATH and {STOCK_CONFIG_DIR}); \
-             run the README test command `bash deploy/test.sh`, which installs it"
+             run the README test command `bash deploy/test.sh` (or `bash deploy/run.sh`), which installs it"
         ))),
     }
 }

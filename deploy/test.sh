@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# README command 2: the full check, as CI runs it (.ci/run).
+#
+#   bash deploy/test.sh
+#
+# Installs what is missing (fail2ban from apt, the wasm32-wasip2 Rust target), then runs, in
+# order and stopping at the first failure: rustfmt, clippy, the host build, the wasm check of the
+# shared crate and the whole test suite (unit tests plus end-to-end tests that start real
+# fail2ban-server and bangui-agent processes).
+# Needs a Debian machine with Rust (rustup), run as root or with sudo for the apt step.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+
+step() {
+	echo
+	echo "==> $*"
+}
+
+if ! command -v fail2ban-server >/dev/null || ! command -v fail2ban-client >/dev/null; then
+	step "installing fail2ban"
+	$SUDO apt-get update
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y fail2ban
+fi
+if command -v rustup >/dev/null && ! rustup target list --installed | grep -x wasm32-wasip2 >/dev/null; then
+	step "adding the wasm32-wasip2 Rust target"
+	rustup target add wasm32-wasip2
+fi
+
+step "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo build --workspace --all-targets"
+cargo build --workspace --all-targets
+
+step "cargo check -p bangui-shared --target wasm32-wasip2"
+cargo check -p bangui-shared --target wasm32-wasip2
+
+step "cargo test --workspace"
+cargo test --workspace

@@ -1,0 +1,130 @@
+//! Self-tests of the harness: real `fail2ban-server`s, no agent.
+
+use std::time::Duration;
+
+use bangui_tests::Fail2ban;
+
+const BAN_TIMEOUT: Duration = Duration::from_secs(15);
+
+#[test]
+fn starts_the_enabled_jails_and_keeps_dormant_configured_but_stopped() {
+    let f2b = Fail2ban::start();
+    let (code, status) = f2b.client(&["status"]);
+    assert_eq!(code, 0, "{status}");
+    assert!(status.contains("Number of jail:\t2"), "{status}");
+    assert!(status.contains("f2btest, sshd"), "{status}");
+    let (code, _) = f2b.client(&["status", "dormant"]);
+    assert_eq!(code, 255, "dormant must not run");
+    let jail_local = std::fs::read_to_string(f2b.config_dir().join("jail.local")).unwrap();
+    assert!(
+        jail_local.contains("[dormant]\nenabled = false\n"),
+        "{jail_local}"
+    );
+    assert!(f2b.log_path("dormant").is_file());
+    assert!(f2b.socket().starts_with(f2b.dir()));
+    assert!(f2b.socket().as_os_str().len() <= 107);
+    assert!(
+        f2b.db_path().is_file(),
+        "{} missing",
+        f2b.db_path().display()
+    );
+}
+
+#[test]
+fn two_sandboxes_are_independent() {
+    let one = Fail2ban::start();
+    let two = Fail2ban::start();
+    assert_ne!(one.dir(), two.dir());
+    assert_ne!(one.socket(), two.socket());
+
+    let (code, out) = one.client(&["set", "f2btest", "banip", "192.0.2.1"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(one.is_banned("f2btest", "192.0.2.1"));
+    assert_eq!(one.banned("f2btest"), ["192.0.2.1"]);
+    assert!(!two.is_banned("f2btest", "192.0.2.1"));
+    assert!(two.banned("f2btest").is_empty());
+}
+
+#[test]
+fn failure_lines_lead_to_bans_for_ipv4_and_ipv6() {
+    let f2b = Fail2ban::start();
+    f2b.fail("sshd", "192.0.2.10", 3);
+    f2b.fail("sshd", "2001:db8::10", 3);
+    f2b.fail("f2btest", "198.51.100.7", 2);
+    f2b.fail("f2btest", "2001:db8:1::7", 2);
+    for (jail, ip) in [
+        ("sshd", "192.0.2.10"),
+        ("sshd", "2001:db8::10"),
+        ("f2btest", "198.51.100.7"),
+        ("f2btest", "2001:db8:1::7"),
+    ] {
+        f2b.wait_banned(jail, ip, BAN_TIMEOUT);
+    }
+    // One failure below maxretry bans nobody.
+    f2b.fail("sshd", "203.0.113.9", 1);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!f2b.is_banned("sshd", "203.0.113.9"));
+}
+
+#[test]
+fn kill_leaves_the_socket_and_restart_restores_bans() {
+    let mut f2b = Fail2ban::start();
+    let first_pid = f2b.pid().expect("running");
+    let (code, out) = f2b.client(&["set", "f2btest", "banip", "203.0.113.5"]);
+    assert_eq!(code, 0, "{out}");
+
+    f2b.kill();
+    assert_eq!(f2b.pid(), None);
+    assert!(
+        f2b.socket().exists(),
+        "a crash leaves the socket file behind"
+    );
+    let (code, _) = f2b.client(&["ping"]);
+    assert_ne!(code, 0, "nothing answers on a dead socket");
+
+    f2b.restart();
+    assert_ne!(f2b.pid(), Some(first_pid));
+    let (code, out) = f2b.client(&["ping"]);
+    assert_eq!((code, out.trim()), (0, "Server replied: pong"));
+    assert!(
+        f2b.is_banned("f2btest", "203.0.113.5"),
+        "bans come back from the database"
+    );
+
+    let status = f2b.stop().expect("exit status");
+    assert!(status.success(), "SIGTERM is a clean shutdown: {status}");
+    assert!(
+        !f2b.socket().exists(),
+        "a clean shutdown removes the socket"
+    );
+    f2b.restart();
+    f2b.fail("f2btest", "198.51.100.99", 2);
+    f2b.wait_banned("f2btest", "198.51.100.99", BAN_TIMEOUT);
+}
+
+#[test]
+fn extra_jails_can_be_added() {
+    let f2b = Fail2ban::builder()
+        .jail_local_extra(
+            "[web]\nenabled = true\nfilter = f2btest\nlogpath = @DIR@/log/web.log\nmaxretry = 1\n",
+        )
+        .start();
+    assert_eq!(f2b.log_path("web"), f2b.dir().join("log/web.log"));
+    let (code, status) = f2b.client(&["status", "web"]);
+    assert_eq!(code, 0, "{status}");
+    f2b.fail("web", "192.0.2.77", 1);
+    f2b.wait_banned("web", "192.0.2.77", BAN_TIMEOUT);
+}
+
+#[test]
+fn drop_stops_the_server_and_removes_the_dir() {
+    let f2b = Fail2ban::start();
+    let dir = f2b.dir().to_owned();
+    let pid = f2b.pid().unwrap();
+    drop(f2b);
+    assert!(!dir.exists(), "{} still exists", dir.display());
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "pid {pid} still runs"
+    );
+}
