@@ -4,10 +4,12 @@
 //! and for `wasm32-wasip2` alike. Callers pass in "now" where a time is needed.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod error;
 pub mod models;
 pub mod pagination;
 pub mod routes;
+pub mod session;
 pub mod validate;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};

@@ -1,11 +1,13 @@
 //! A small, pure pickle codec for the fail2ban socket protocol (no I/O).
 //!
-//! fail2ban frames every message as `pickle.dumps(obj) + END`. [`encode_request`] writes a request (a Python
-//! list of plain values) as pickle protocol 2; [`decode`] reads one reply in any protocol CPython emits (0..=5).
+//! fail2ban frames every message as `pickle.dumps(obj) + END`. [`encode_request`] writes a request
+//! (a Python list of plain values) as pickle protocol 2; [`decode`] reads one reply in any protocol
+//! CPython emits (0..=5).
 //!
-//! The decoder runs the pickle machine over an arena of nodes, so that a memoized list or dict that is mutated
-//! after being memoized is seen through every reference. Values are only materialised at STOP, with a depth
-//! limit (memo cycles end there) and a size budget (shared references cannot blow up memory).
+//! The decoder runs the pickle machine over an arena of nodes, so that a memoized list or dict that
+//! is mutated after being memoized is seen through every reference. Values are only materialised at
+//! STOP, with a depth limit (memo cycles end there) and a size budget (shared references cannot blow
+//! up memory).
 
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
@@ -628,8 +630,8 @@ fn bigint_to_decimal(le: &[u8]) -> String {
 ///
 /// `builtins.str(x)` (how fail2ban pickles IP addresses) becomes `Value::Str(x)`; `set`,
 /// `frozenset`, `bytes`, `bytearray` and `_codecs.encode(s, 'latin1')` calls (protocols < 4)
-/// become plain values. Any other REDUCE/NEWOBJ becomes a [`Value::Call`] (BUILD state and NEWOBJ_EX
-/// keyword arguments are dropped). Protocol < 3 names such as `__builtin__.unicode` or
+/// become plain values. Any other REDUCE/NEWOBJ becomes a [`Value::Call`] (BUILD state and
+/// NEWOBJ_EX keyword arguments are dropped). Protocol < 3 names such as `__builtin__.unicode` or
 /// `exceptions.ValueError` are mapped to Python 3 names, as CPython's unpickler does.
 pub fn decode(bytes: &[u8]) -> Result<Value, CodecError> {
     if bytes.len() > MAX_REPLY_BYTES {
@@ -643,7 +645,7 @@ pub fn decode(bytes: &[u8]) -> Result<Value, CodecError> {
         arena: Vec::new(),
         stack: Vec::new(),
         marks: Vec::new(),
-        memo: HashMap::new(),
+        memo: Memo::default(),
         proto: 0,
         at: 0,
     };
@@ -726,10 +728,50 @@ struct Machine<'a> {
     stack: Vec<usize>,
     /// Stack lengths at each MARK; values below the last mark are out of reach (as in CPython).
     marks: Vec<usize>,
-    memo: HashMap<u64, usize>,
+    memo: Memo,
     proto: u8,
     /// Offset of the opcode being run, for errors.
     at: usize,
+}
+
+/// The memo. CPython numbers entries 0, 1, 2, ..., so they live in a vector; keys far beyond the
+/// number of entries seen so far (only in odd pickles) go to a map, so memory stays linear.
+#[derive(Default)]
+struct Memo {
+    dense: Vec<Option<usize>>,
+    sparse: HashMap<u64, usize>,
+    puts: usize,
+    /// Number of distinct keys, which is the key MEMOIZE uses.
+    len: u64,
+}
+
+impl Memo {
+    fn put(&mut self, key: u64, node: usize) {
+        self.puts += 1;
+        let fresh = self.get(key).is_none();
+        match usize::try_from(key) {
+            Ok(k) if k <= self.puts.saturating_mul(2).saturating_add(1024) => {
+                if k >= self.dense.len() {
+                    self.dense.resize(k + 1, None);
+                }
+                if let Some(slot) = self.dense.get_mut(k) {
+                    *slot = Some(node);
+                }
+            }
+            _ => {
+                self.sparse.insert(key, node);
+            }
+        }
+        self.len += u64::from(fresh);
+    }
+
+    /// The latest node stored under `key` (a dense entry is always newer than a sparse one).
+    fn get(&self, key: u64) -> Option<usize> {
+        let dense = usize::try_from(key)
+            .ok()
+            .and_then(|k| self.dense.get(k).copied().flatten());
+        dense.or_else(|| self.sparse.get(&key).copied())
+    }
 }
 
 fn text(b: &[u8]) -> String {
@@ -903,11 +945,11 @@ impl Machine<'_> {
             op::PUT | op::BINPUT | op::LONG_BINPUT | op::MEMOIZE => {
                 let key = self.memo_key(code)?;
                 let top = self.top()?;
-                self.memo.insert(key, top);
+                self.memo.put(key, top);
             }
             op::GET | op::BINGET | op::LONG_BINGET => {
                 let key = self.memo_key(code)?;
-                let found = self.memo.get(&key).copied();
+                let found = self.memo.get(key);
                 let node = found.ok_or(CodecError::MissingMemo {
                     index: key,
                     offset: self.at,
@@ -1015,7 +1057,7 @@ impl Machine<'_> {
             op::GET => parse_line(self.r.line()?).ok_or(self.bad("GET"))?,
             op::BINPUT | op::BINGET => self.r.u8()?.into(),
             op::LONG_BINPUT | op::LONG_BINGET => u32::from_le_bytes(self.r.array()?).into(),
-            _ => self.memo.len() as u64, // MEMOIZE
+            _ => self.memo.len, // MEMOIZE
         })
     }
 
@@ -1683,6 +1725,9 @@ for name, expr, protos in json.loads(sys.stdin.read()):
             (b"K\x01(0.", int(1)),
             (b"K\x01p7\ng7\n\x86.", tup(vec![int(1), int(1)])),
             (b"\x80\x04\x8f(K\x01\x90.", Value::Set(vec![int(1)])),
+            // A sparse memo key, then MEMOIZE (which numbers by count: key 1) and both GETs.
+            (b"K\x01r\xff\xff\xff\xff0K\x02\x940j\xff\xff\xff\xffh\x01\x86.", tup(vec![int(1), int(2)])),
+            (b"K\x01p0\nK\x02p0\n0g0\n.", int(2)),
             (b"cfoo\nbar\n)\x81}b.", call("foo", "bar", vec![])),
             (b"c__builtin__\nunicode\nX\x01\x00\x00\x00aq\x01\x85R.", s("a")),
             (b"\x80\x03c__builtin__\nunicode\n.", Value::Global { module: "__builtin__".into(), name: "unicode".into() }),
