@@ -30,15 +30,56 @@ pub struct AgentConfig {
     pub listen: ListenConfig,
     pub fail2ban: Fail2banConfig,
     pub server: ServerConfig,
+    pub state: StateConfig,
+    pub auth: AuthConfig,
+    pub limits: LimitsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ListenConfig {
-    /// Address of the HTTP listener. Loopback only until sessions and TLS exist.
+    /// Address of the user listener (browsers, API clients).
     pub address: SocketAddr,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: u64,
+    /// PEM certificate chain: with `tls_key`, the listener speaks HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateConfig {
+    /// Directory of the agent's own database and generated keys (created 0700).
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// HS256 key for session tokens (at least 32 bytes of text). Generated with mode 0600 on
+    /// first start when missing; default `<state.dir>/session.key`. The edge needs the same key.
+    pub signing_key_file: Option<PathBuf>,
+    /// Mark the session cookie `Secure`. Turn off only for plain-HTTP use on one machine.
+    pub cookie_secure: bool,
+    /// Direct peers whose `X-Forwarded-For` is believed (reverse proxies), as IPs or CIDRs.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// Request limits per client address. Login: `login_attempts` per `login_window_secs`, plus a
+/// growing delay after each consecutive failure. Writes: per bucket, per `window_secs`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    pub login_attempts: u32,
+    pub login_window_secs: u64,
+    pub window_secs: u64,
+    pub ban: u32,
+    pub unban: u32,
+    pub jail: u32,
+    pub config: u32,
+    pub import: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -71,7 +112,50 @@ impl Default for ListenConfig {
         Self {
             address: SocketAddr::from(([127, 0, 0, 1], 8650)),
             max_body_bytes: 1024 * 1024,
+            tls_cert: None,
+            tls_key: None,
         }
+    }
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("/var/lib/bangui-agent"),
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            signing_key_file: None,
+            cookie_secure: true,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            login_attempts: 5,
+            login_window_secs: 60,
+            window_secs: 60,
+            ban: 60,
+            unban: 60,
+            jail: 30,
+            config: 20,
+            import: 3,
+        }
+    }
+}
+
+impl AuthConfig {
+    pub fn signing_key_path(&self, state: &StateConfig) -> PathBuf {
+        self.signing_key_file
+            .clone()
+            .unwrap_or_else(|| state.dir.join("session.key"))
     }
 }
 
@@ -133,12 +217,23 @@ impl AgentConfig {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        if !self.listen.address.ip().is_loopback() {
+        if self.listen.tls_cert.is_some() != self.listen.tls_key.is_some() {
+            return Err(ConfigError::Invalid(
+                "listen.tls_cert and listen.tls_key go together: set both or neither".into(),
+            ));
+        }
+        if !self.state.dir.is_absolute() {
             return Err(ConfigError::Invalid(format!(
-                "listen.address {} is not a loopback address; the agent has no authentication \
-                 yet and only listens on 127.0.0.1 or ::1",
-                self.listen.address
+                "state.dir {} must be an absolute path",
+                self.state.dir.display()
             )));
+        }
+        let l = &self.limits;
+        if l.login_attempts == 0 || l.login_window_secs == 0 || l.window_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.login_attempts, login_window_secs and window_secs must be at least 1"
+                    .into(),
+            ));
         }
         if self.fail2ban.command_timeout_secs == 0 || self.fail2ban.reload_timeout_secs == 0 {
             return Err(ConfigError::Invalid(
@@ -190,10 +285,29 @@ mod tests {
     }
 
     #[test]
-    fn non_loopback_listener_is_refused() {
-        let err = AgentConfig::parse_str("[listen]\naddress = \"0.0.0.0:8650\"\n").unwrap_err();
-        assert!(err.to_string().contains("loopback"), "{err}");
-        assert!(AgentConfig::parse_str("[listen]\naddress = \"[::1]:8650\"\n").is_ok());
+    fn tls_needs_cert_and_key() {
+        let err = AgentConfig::parse_str("[listen]\ntls_cert = \"/x.pem\"\n").unwrap_err();
+        assert!(err.to_string().contains("tls_key"), "{err}");
+        assert!(AgentConfig::parse_str(
+            "[listen]\naddress = \"0.0.0.0:8650\"\ntls_cert = \"/c.pem\"\ntls_key = \"/k.pem\"\n"
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn limits_and_proxies_parse() {
+        let c = AgentConfig::parse_str(
+            "[limits]\nban = 5\n[auth]\ntrusted_proxies = [\"10.0.0.0/8\", \"::1/128\"]\ncookie_secure = false\n",
+        )
+        .unwrap();
+        assert_eq!(c.limits.ban, 5);
+        assert_eq!(c.limits.login_attempts, 5);
+        assert_eq!(c.auth.trusted_proxies.len(), 2);
+        assert!(!c.auth.cookie_secure);
+        assert_eq!(
+            c.auth.signing_key_path(&c.state),
+            PathBuf::from("/var/lib/bangui-agent/session.key")
+        );
     }
 
     #[test]

@@ -4,16 +4,21 @@
 //! database. The edge components and the dashboard reach fail2ban only through this API.
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod config;
 pub mod fail2ban;
 pub mod handlers;
 pub mod http;
 pub mod state;
+pub mod store;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 use crate::config::AgentConfig;
 use crate::state::AppState;
@@ -23,9 +28,29 @@ pub async fn bind(config: &AgentConfig) -> std::io::Result<TcpListener> {
     TcpListener::bind(config.listen.address).await
 }
 
+/// How often expired sessions, old login attempts and idle rate windows are dropped.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
+
 /// Serves the API on `listener` until `shutdown` resolves.
-pub async fn serve(config: AgentConfig, listener: TcpListener, shutdown: impl Future<Output = ()>) {
-    let state = Arc::new(AppState::new(config));
-    http::server::serve(listener, http::api(state.clone()), shutdown).await;
-    state.fail2ban.close_idle().await;
+pub async fn serve(
+    state: Arc<AppState>,
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let housekeeping = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(PURGE_EVERY);
+            loop {
+                tick.tick().await;
+                if let Err(e) = state.auth.purge().await {
+                    tracing::warn!(error = %e, "session purge failed");
+                }
+            }
+        })
+    };
+    http::server::serve(listener, http::api(state.clone()), tls, shutdown).await;
+    housekeeping.abort();
+    state.fail2ban().close_idle().await;
 }

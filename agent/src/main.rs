@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use std::sync::Arc;
+
 use bangui_agent::config::AgentConfig;
+use bangui_agent::state::AppState;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
@@ -64,13 +67,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::Serve { config } => {
             let config = load(config.as_ref())?;
-            let listener = bangui_agent::bind(&config)
+            let tls = match (&config.listen.tls_cert, &config.listen.tls_key) {
+                (Some(cert), Some(key)) => Some(bangui_agent::tls::acceptor(cert, key)?),
+                _ => None,
+            };
+            let state = Arc::new(AppState::open(config)?);
+            let config = &state.config;
+            let listener = bangui_agent::bind(config)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen.address))?;
             let addr = listener.local_addr()?;
-            tracing::info!(%addr, socket = %config.fail2ban.socket.display(), "agent started");
-            println!("bangui-agent listening on http://{addr}");
-            bangui_agent::serve(config, listener, shutdown_signal()).await;
+            if tls.is_none() && !addr.ip().is_loopback() {
+                tracing::warn!(
+                    %addr,
+                    "serving plain HTTP beyond loopback: passwords and session tokens cross the \
+                     network unencrypted; set listen.tls_cert and listen.tls_key"
+                );
+            }
+            if !state.auth.is_setup() {
+                tracing::warn!("setup has not been completed: POST /api/v1/setup");
+            }
+            tracing::info!(
+                %addr,
+                socket = %state.fail2ban().socket().display(),
+                state_dir = %config.state.dir.display(),
+                "agent started"
+            );
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            println!("bangui-agent listening on {scheme}://{addr}");
+            bangui_agent::serve(state.clone(), listener, tls, shutdown_signal()).await;
             Ok(())
         }
     }

@@ -1,35 +1,90 @@
-//! Shared state of the running agent: configuration and the fail2ban connections.
+//! Shared state of the running agent: configuration, auth, and the link to fail2ban.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
 
+use crate::auth::{Auth, AuthError};
 use crate::config::AgentConfig;
 use crate::fail2ban::{Client, Reloader};
 
 #[derive(Debug)]
 pub struct AppState {
     pub config: AgentConfig,
-    pub fail2ban: Client,
-    pub reloader: Reloader,
+    pub auth: Auth,
+    /// Replaced when setup names another fail2ban socket.
+    link: RwLock<Arc<Link>>,
     /// Idle state of jails as last set through this agent: fail2ban 1.0 has no getter for it.
     idle: Mutex<HashMap<String, bool>>,
 }
 
-impl AppState {
-    pub fn new(config: AgentConfig) -> Self {
+#[derive(Debug)]
+struct Link {
+    client: Arc<Client>,
+    reloader: Reloader,
+}
+
+impl Link {
+    fn new(config: &AgentConfig, socket: &Path) -> Self {
         let f = &config.fail2ban;
-        let fail2ban = Client::new(&f.socket, f.command_timeout(), f.max_idle_connections);
-        let reloader = Reloader {
-            client: f.client.clone(),
-            config_dir: f.config_dir.clone(),
-            socket: f.socket.clone(),
-            timeout: f.reload_timeout(),
-        };
         Self {
+            client: Arc::new(Client::new(
+                socket,
+                f.command_timeout(),
+                f.max_idle_connections,
+            )),
+            reloader: Reloader {
+                client: f.client.clone(),
+                config_dir: f.config_dir.clone(),
+                socket: socket.to_owned(),
+                timeout: f.reload_timeout(),
+            },
+        }
+    }
+}
+
+impl AppState {
+    /// Opens the agent's state (database, signing key). The fail2ban socket saved by setup, if
+    /// any, wins over the configured one.
+    pub fn open(config: AgentConfig) -> Result<Self, AuthError> {
+        let auth = Auth::open(&config)?;
+        let socket = auth
+            .setup_record()
+            .and_then(|r| r.fail2ban_socket)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| config.fail2ban.socket.clone());
+        let link = Link::new(&config, &socket);
+        Ok(Self {
             config,
-            fail2ban,
-            reloader,
+            auth,
+            link: RwLock::new(Arc::new(link)),
             idle: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn link(&self) -> Arc<Link> {
+        match self.link.read() {
+            Ok(l) => l.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The fail2ban socket client.
+    pub fn fail2ban(&self) -> Arc<Client> {
+        self.link().client.clone()
+    }
+
+    /// Runs `fail2ban-client reload` against the same socket.
+    pub fn reloader(&self) -> Reloader {
+        self.link().reloader.clone()
+    }
+
+    /// Points the agent at another fail2ban socket (setup).
+    pub fn use_socket(&self, socket: &Path) {
+        let link = Arc::new(Link::new(&self.config, socket));
+        match self.link.write() {
+            Ok(mut l) => *l = link,
+            Err(poisoned) => *poisoned.into_inner() = link,
         }
     }
 

@@ -22,6 +22,8 @@ pub enum ErrorCode {
     Conflict,
     /// 401: session missing, malformed, expired or revoked.
     AuthenticationRequired,
+    /// 401: login with a wrong password.
+    InvalidCredentials,
     /// 403: a cookie-authenticated write without the CSRF header.
     CsrfCheckFailed,
     /// 429: a rate limit was hit; `metadata.retry_after_seconds` says how long to wait.
@@ -74,6 +76,7 @@ impl ErrorCode {
         Self::InvalidBody,
         Self::Conflict,
         Self::AuthenticationRequired,
+        Self::InvalidCredentials,
         Self::CsrfCheckFailed,
         Self::RateLimitExceeded,
         Self::Fail2banUnreachable,
@@ -105,6 +108,7 @@ impl ErrorCode {
             Self::InvalidBody => "invalid_body",
             Self::Conflict => "conflict",
             Self::AuthenticationRequired => "authentication_required",
+            Self::InvalidCredentials => "invalid_credentials",
             Self::CsrfCheckFailed => "csrf_check_failed",
             Self::RateLimitExceeded => "rate_limit_exceeded",
             Self::Fail2banUnreachable => "fail2ban_unreachable",
@@ -133,7 +137,7 @@ impl ErrorCode {
     pub const fn status(self) -> u16 {
         match self {
             Self::InvalidInput | Self::ConfigValidationFailed => 400,
-            Self::AuthenticationRequired => 401,
+            Self::AuthenticationRequired | Self::InvalidCredentials => 401,
             Self::CsrfCheckFailed => 403,
             Self::NotFound
             | Self::ConfigFileNotFound

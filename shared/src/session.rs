@@ -82,12 +82,11 @@ pub fn verify(token: &str, key: &[u8], now: i64) -> Result<Claims, TokenError> {
     // Expiry is checked below against the caller's clock, without leeway.
     validation.validate_exp = false;
     validation.required_spec_claims.clear();
-    let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| {
-        match e.kind() {
+    let data =
+        jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| match e.kind() {
             ErrorKind::InvalidSignature => TokenError::BadSignature,
             _ => TokenError::Malformed,
-        }
-    })?;
+        })?;
     let claims = data.claims;
     if claims.sid.is_empty() || claims.exp <= claims.iat {
         return Err(TokenError::Malformed);
@@ -200,14 +199,18 @@ mod tests {
         let tampered = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
         assert_eq!(verify(&tampered, KEY, 1_500), Err(TokenError::BadSignature));
 
-        assert_eq!(verify("not.a.token", KEY, 1_500), Err(TokenError::Malformed));
+        assert_eq!(
+            verify("not.a.token", KEY, 1_500),
+            Err(TokenError::Malformed)
+        );
         assert_eq!(verify("", KEY, 1_500), Err(TokenError::Malformed));
     }
 
     #[test]
     fn alg_none_is_refused() {
         // {"alg":"none","typ":"JWT"} . {"sid":"x","iat":1000,"exp":2000} . (no signature)
-        let token = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzaWQiOiJ4IiwiaWF0IjoxMDAwLCJleHAiOjIwMDB9.";
+        let token =
+            "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzaWQiOiJ4IiwiaWF0IjoxMDAwLCJleHAiOjIwMDB9.";
         assert!(verify(token, KEY, 1_500).is_err());
     }
 

@@ -56,7 +56,19 @@ pub struct AgentConfig {
     pub config_file: Option<PathBuf>,
     /// Copy the agent's stdout and stderr lines to this process's stderr as they arrive.
     pub echo_output: bool,
+    /// `[state] dir`; `None` uses a temp dir owned by the [`Agent`] (kept across
+    /// [`Agent::restart`]).
+    pub state_dir: Option<PathBuf>,
+    /// `[listen] tls_cert` and `tls_key`: serve HTTPS (the helpers then speak HTTPS too only if
+    /// the caller builds its own client; see the listener tests).
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Run setup with [`TEST_PASSWORD`] and log in once the agent is ready, so the request
+    /// helpers are authenticated (Bearer). Off for tests of setup and login themselves.
+    pub setup: bool,
 }
+
+/// The master password the harness sets up agents with.
+pub const TEST_PASSWORD: &str = "Test-passw0rd!";
 
 /// A running `bangui-agent`. Dropping it sends SIGTERM, waits up to 5 s, then sends SIGKILL.
 #[derive(Debug)]
@@ -69,6 +81,10 @@ pub struct Agent {
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
     http: reqwest::Client,
+    config: AgentConfig,
+    state_dir: PathBuf,
+    _state_tmp: Option<Arc<tempfile::TempDir>>,
+    token: Mutex<Option<String>>,
 }
 
 // === impl AgentConfig ===
@@ -88,15 +104,23 @@ impl AgentConfig {
             extra_toml: String::new(),
             config_file: None,
             echo_output: false,
+            state_dir: None,
+            tls: None,
+            setup: true,
         }
     }
 
     /// The config file's text.
     pub fn to_toml(&self) -> String {
-        let mut text = format!(
-            "[listen]\naddress = {}\n\n[fail2ban]\n",
-            toml_string(&self.listen)
-        );
+        let mut text = format!("[listen]\naddress = {}\n", toml_string(&self.listen));
+        if let Some((cert, key)) = &self.tls {
+            text += &format!(
+                "tls_cert = {}\ntls_key = {}\n",
+                toml_path(cert),
+                toml_path(key)
+            );
+        }
+        text += "\n[fail2ban]\n";
         text += &format!("socket = {}\n", toml_path(&self.socket));
         text += &format!("config_dir = {}\n", toml_path(&self.config_dir));
         if let Some(client) = &self.client {
@@ -110,6 +134,9 @@ impl AgentConfig {
         }
         let dirs: Vec<String> = self.log_dirs.iter().map(|dir| toml_path(dir)).collect();
         text += &format!("\n[server]\nlog_dirs = [{}]\n", dirs.join(", "));
+        if let Some(dir) = &self.state_dir {
+            text += &format!("\n[state]\ndir = {}\n", toml_path(dir));
+        }
         if !self.extra_toml.trim().is_empty() {
             text += "\n";
             text += &self.extra_toml;
@@ -151,8 +178,47 @@ impl Agent {
         Self::try_start_config(config).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// Starts the agent with exactly `config` and waits for its readiness line.
-    pub fn try_start_config(config: AgentConfig) -> Result<Agent, HarnessError> {
+    /// Starts the agent with exactly `config` and waits for its readiness line; with
+    /// `config.setup`, also runs setup and logs in.
+    pub fn try_start_config(mut config: AgentConfig) -> Result<Agent, HarnessError> {
+        let state_tmp = match &config.state_dir {
+            Some(_) => None,
+            None => {
+                let dir = tempfile::Builder::new()
+                    .prefix("bangui-state-")
+                    .tempdir()
+                    .map_err(|e| HarnessError::new(format!("cannot create a state dir: {e}")))?;
+                config.state_dir = Some(dir.path().to_owned());
+                Some(Arc::new(dir))
+            }
+        };
+        let mut agent = Self::spawn(config, state_tmp)?;
+        if agent.config.setup {
+            agent.setup_and_login()?;
+        }
+        Ok(agent)
+    }
+
+    /// Stops the agent and starts it again with the same config file and state directory (the
+    /// session token the helpers use is kept).
+    pub fn restart(&mut self) {
+        self.stop();
+        let mut config = self.config.clone();
+        config.config_file = Some(self.config_path.clone());
+        config.setup = false;
+        let token = self.token();
+        let fresh = Self::spawn(config, self._state_tmp.clone()).unwrap_or_else(|e| panic!("{e}"));
+        let mut old = std::mem::replace(self, fresh);
+        self._config_file = old._config_file.take();
+        drop(old);
+        self.config.setup = true;
+        self.set_token(token);
+    }
+
+    fn spawn(
+        config: AgentConfig,
+        state_tmp: Option<Arc<tempfile::TempDir>>,
+    ) -> Result<Agent, HarnessError> {
         let bin = Self::binary_path();
         if !bin.is_file() {
             return Err(HarnessError::new(format!(
@@ -193,15 +259,27 @@ impl Agent {
                                 .map_err(|e| {
                                     HarnessError::new(format!("cannot build an HTTP client: {e}"))
                                 })?;
+                            let state_dir = config.state_dir.clone().unwrap_or_default();
                             return Ok(Agent {
                                 child: Some(child),
                                 addr,
-                                base_url: format!("http://{addr}"),
+                                base_url: format!(
+                                    "{}://{addr}",
+                                    if config.tls.is_some() {
+                                        "https"
+                                    } else {
+                                        "http"
+                                    }
+                                ),
                                 config_path,
                                 _config_file: config_file,
                                 stdout,
                                 stderr,
                                 http,
+                                config,
+                                state_dir,
+                                _state_tmp: state_tmp,
+                                token: Mutex::new(None),
                             });
                         }
                         Err(e) => {
@@ -303,6 +381,78 @@ impl Agent {
         &self.config_path
     }
 
+    /// The agent's state directory (database, session key).
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    /// The session token the helpers send as `Authorization: Bearer`, if any.
+    pub fn token(&self) -> Option<String> {
+        lock_token(&self.token).clone()
+    }
+
+    /// Replaces (or with `None` drops) the token the helpers send.
+    pub fn set_token(&self, token: Option<String>) {
+        *lock_token(&self.token) = token;
+    }
+
+    /// `POST /api/v1/setup` with [`TEST_PASSWORD`], then logs in and keeps the token. Runs on a
+    /// thread of its own, so it works from sync code and from inside a tokio runtime alike.
+    pub fn setup_and_login(&mut self) -> Result<(), HarnessError> {
+        let base = self.base_url.clone();
+        let http = self.http.clone();
+        let token = thread::spawn(move || -> Result<String, String> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            rt.block_on(async move {
+                let setup = http
+                    .post(format!("{base}/api/v1/setup"))
+                    .json(&serde_json::json!({ "master_password": TEST_PASSWORD }))
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if setup.status().as_u16() != 201 {
+                    return Err(format!("setup answered {}", setup.status()));
+                }
+                let login = http
+                    .post(format!("{base}/api/v1/auth/login"))
+                    .json(&serde_json::json!({ "password": TEST_PASSWORD }))
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if login.status().as_u16() != 200 {
+                    return Err(format!("login answered {}", login.status()));
+                }
+                let body: Value = login.json().await.map_err(|e| e.to_string())?;
+                body["token"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("login answered no token: {body}"))
+            })
+        })
+        .join()
+        .map_err(|_| HarnessError::new("setup thread panicked"))?
+        .map_err(|e| {
+            HarnessError::new(format!(
+                "cannot set up and log in: {e}\n--- agent stderr:\n{}",
+                process::tail(&self.stderr_text(), 40)
+            ))
+        })?;
+        self.set_token(Some(token));
+        Ok(())
+    }
+
+    /// A request with the helpers' `Authorization: Bearer` token, if one is set.
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.http.request(method, self.url(path));
+        match self.token() {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
     /// Everything the agent wrote to stderr so far (its logs).
     pub fn stderr_text(&self) -> String {
         lock(&self.stderr).clone()
@@ -339,39 +489,41 @@ impl Agent {
         }
     }
 
-    /// The HTTP client the helpers use (no proxy, 30 s timeout), for requests they don't cover.
+    /// The HTTP client the helpers use (no proxy, 30 s timeout), for requests they don't cover;
+    /// it sends no token by itself (see [`request`](Self::request)).
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }
 
     /// `GET path`
     pub async fn get(&self, path: &str) -> Response {
-        self.send(self.http.get(self.url(path))).await
+        self.send(self.request(Method::GET, path)).await
     }
 
     /// `POST path` without a body.
     pub async fn post(&self, path: &str) -> Response {
-        self.send(self.http.post(self.url(path))).await
+        self.send(self.request(Method::POST, path)).await
     }
 
     /// `POST path` with a JSON body.
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.send(self.http.post(self.url(path)).json(body)).await
+        self.send(self.request(Method::POST, path).json(body)).await
     }
 
     /// `PUT path` with a JSON body.
     pub async fn put_json(&self, path: &str, body: &Value) -> Response {
-        self.send(self.http.put(self.url(path)).json(body)).await
+        self.send(self.request(Method::PUT, path).json(body)).await
     }
 
     /// `DELETE path` without a body.
     pub async fn delete(&self, path: &str) -> Response {
-        self.send(self.http.delete(self.url(path))).await
+        self.send(self.request(Method::DELETE, path)).await
     }
 
     /// `DELETE path` with a JSON body.
     pub async fn delete_json(&self, path: &str, body: &Value) -> Response {
-        self.send(self.http.delete(self.url(path)).json(body)).await
+        self.send(self.request(Method::DELETE, path).json(body))
+            .await
     }
 
     /// `POST path` with a body sent as is (e.g. malformed JSON) and the given `Content-Type`.
@@ -388,8 +540,7 @@ impl Agent {
         content_type: &str,
     ) -> Response {
         let request = self
-            .http
-            .request(method, self.url(path))
+            .request(method, path)
             .header(reqwest::header::CONTENT_TYPE, content_type)
             .body(body.to_owned());
         self.send(request).await
@@ -444,7 +595,8 @@ fn write_config(config: &AgentConfig) -> Result<(PathBuf, Option<NamedTempFile>)
 /// The address in `bangui-agent listening on http://127.0.0.1:PORT`.
 fn parse_ready_line(line: &str) -> Option<SocketAddr> {
     let url = line.trim().strip_prefix(READY_PREFIX)?;
-    url.strip_prefix("http://")?
+    url.strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))?
         .trim_end_matches('/')
         .parse()
         .ok()
@@ -491,6 +643,10 @@ fn lock(text: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {
     text.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+fn lock_token(token: &Mutex<Option<String>>) -> std::sync::MutexGuard<'_, Option<String>> {
+    token.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -507,6 +663,9 @@ mod tests {
             extra_toml: String::new(),
             config_file: None,
             echo_output: false,
+            state_dir: None,
+            tls: None,
+            setup: true,
         }
     }
 

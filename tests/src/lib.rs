@@ -21,7 +21,7 @@ pub mod failgen;
 pub mod http;
 mod process;
 
-pub use agent::{Agent, AgentConfig};
+pub use agent::{Agent, AgentConfig, TEST_PASSWORD};
 pub use error::HarnessError;
 pub use fail2ban::{Fail2ban, Fail2banBuilder, LogFormat};
 pub use failgen::{FailureGenerator, FailureTarget};

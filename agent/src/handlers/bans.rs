@@ -13,7 +13,7 @@ use crate::http::respond::Reply;
 use crate::state::AppState;
 
 pub async fn active(state: &AppState) -> Result<Reply, ApiError> {
-    let client = &state.fail2ban;
+    let client = state.fail2ban();
     let jails = client.jail_names().await?;
     let mut items: Vec<ActiveBan> = client
         .ban_lists(&jails)
@@ -52,7 +52,7 @@ pub async fn ban(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> 
     let jail = body_jail(&body.jail)?;
     let count = reply::int(
         state
-            .fail2ban
+            .fail2ban()
             .call(Command::BanIp(jail.clone(), vec![ip]))
             .await?,
     )?;
@@ -82,7 +82,7 @@ pub async fn unban(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError
     let Some(jail) = jail else {
         let count = reply::int(
             state
-                .fail2ban
+                .fail2ban()
                 .call(Command::UnbanEverywhere(vec![ip]))
                 .await?,
         )?;
@@ -96,7 +96,7 @@ pub async fn unban(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError
         );
     };
     match state
-        .fail2ban
+        .fail2ban()
         .call(Command::UnbanIp(jail.clone(), vec![ip]))
         .await
     {
@@ -131,7 +131,7 @@ fn not_banned(ip: &str, jail: Option<&JailName>) -> ApiError {
 }
 
 pub async fn unban_all(state: &AppState) -> Result<Reply, ApiError> {
-    let count = reply::int(state.fail2ban.call(Command::UnbanAll).await?)?.max(0) as u64;
+    let count = reply::int(state.fail2ban().call(Command::UnbanAll).await?)?.max(0) as u64;
     Reply::ok(&UnbanAllResponse {
         message: format!("{count} ban(s) lifted in all jails"),
         count,

@@ -7,7 +7,7 @@ use crate::http::respond::Reply;
 use crate::state::AppState;
 
 pub async fn status(state: &AppState) -> Result<Reply, ApiError> {
-    let client = &state.fail2ban;
+    let client = state.fail2ban();
     let version = client.version().await?;
     let jails = client.jail_names().await?;
     let statuses = client.jail_statuses(&jails).await?;

@@ -10,7 +10,7 @@ use crate::http::respond::Reply;
 use crate::state::AppState;
 
 pub async fn get(state: &AppState) -> Result<Reply, ApiError> {
-    let (fail2ban, version) = match state.fail2ban.call(Command::Version).await {
+    let (fail2ban, version) = match state.fail2ban().call(Command::Version).await {
         Ok(v) => (ok("fail2ban"), reply::string(v).ok()),
         Err(e) => (failed("fail2ban", e.to_string()), None),
     };

@@ -28,7 +28,7 @@ fn counters(s: &JailStatus) -> JailCounters {
 
 pub async fn list(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> {
     let page = PageRequest::parse(req.query("page"), req.query("page_size"))?;
-    let names = state.fail2ban.jail_names().await?;
+    let names = state.fail2ban().jail_names().await?;
     let total = names.len() as u64;
     let start = page.offset().min(names.len());
     let end = (start + page.page_size as usize).min(names.len());
@@ -42,7 +42,7 @@ pub async fn list(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError>
                 .chain(PER_JAIL.iter().map(|k| Command::Get(j.clone(), *k)))
         })
         .collect();
-    let replies = state.fail2ban.call_many(&commands).await?;
+    let replies = state.fail2ban().call_many(&commands).await?;
     let mut items = Vec::with_capacity(shown.len());
     let mut replies = replies.into_iter();
     for jail in shown {
@@ -111,7 +111,7 @@ pub async fn detail(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
     commands.extend(DETAIL_KEYS.iter().map(|k| Command::Get(jail.clone(), *k)));
     commands.push(Command::Get(jail.clone(), JailKey::BantimeRndTime));
     commands.push(Command::Get(jail.clone(), JailKey::BantimeOverallJails));
-    let replies = state.fail2ban.call_many(&commands).await?;
+    let replies = state.fail2ban().call_many(&commands).await?;
     let mut values = Vec::with_capacity(replies.len());
     for r in replies {
         values.push(r?);
@@ -178,9 +178,9 @@ pub async fn detail(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
 }
 
 pub async fn reload_all(state: &AppState) -> Result<Reply, ApiError> {
-    state.reloader.reload(&ReloadTarget::All).await?;
+    state.reloader().reload(&ReloadTarget::All).await?;
     state.forget_idle(None);
-    let running = state.fail2ban.jail_names().await?;
+    let running = state.fail2ban().jail_names().await?;
     Reply::ok(
         &CommandResponse::ok(format!("All jails reloaded; {} running", running.len()))
             .count(running.len() as u64),
@@ -189,15 +189,15 @@ pub async fn reload_all(state: &AppState) -> Result<Reply, ApiError> {
 
 pub async fn start(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> {
     let jail = req.jail()?;
-    if state.fail2ban.is_running(&jail).await? {
+    if state.fail2ban().is_running(&jail).await? {
         return Err(ApiError::jail_already_active(jail.as_str()));
     }
     state
-        .reloader
+        .reloader()
         .reload(&ReloadTarget::StartJail(jail.clone()))
         .await?;
     state.forget_idle(Some(jail.as_str()));
-    if !state.fail2ban.is_running(&jail).await? {
+    if !state.fail2ban().is_running(&jail).await? {
         // fail2ban-client accepts the reload but skips jails the config leaves disabled.
         return Err(ApiError::operation_failed(format!(
             "Jail '{jail}' did not start: it is disabled in the fail2ban configuration \
@@ -210,7 +210,7 @@ pub async fn start(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError
 
 pub async fn stop(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> {
     let jail = req.jail()?;
-    match state.fail2ban.call(Command::StopJail(jail.clone())).await {
+    match state.fail2ban().call(Command::StopJail(jail.clone())).await {
         Ok(_) => {}
         Err(e) if e.is_unknown_jail() => {
             return Err(ApiError::jail_already_inactive(jail.as_str()))
@@ -227,7 +227,7 @@ pub async fn idle(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError>
     let on = body.on.unwrap_or_else(|| !state.is_idle(jail.as_str()));
     let now = reply::boolean(
         state
-            .fail2ban
+            .fail2ban()
             .call(Command::SetIdle(jail.clone(), on))
             .await?,
     )?;
@@ -242,13 +242,13 @@ pub async fn idle(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError>
 
 pub async fn reload(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> {
     let jail = req.jail()?;
-    if !state.fail2ban.is_running(&jail).await? {
+    if !state.fail2ban().is_running(&jail).await? {
         return Err(
             ApiError::jail_not_found(jail.as_str()).with("reason", "not running; start it instead")
         );
     }
     state
-        .reloader
+        .reloader()
         .reload(&ReloadTarget::Jail(jail.clone()))
         .await?;
     state.forget_idle(Some(jail.as_str()));
@@ -257,7 +257,7 @@ pub async fn reload(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
 
 async fn ignore_state(state: &AppState, jail: &JailName) -> Result<(Vec<String>, bool), ApiError> {
     let replies = state
-        .fail2ban
+        .fail2ban()
         .call_many(&[
             Command::Get(jail.clone(), JailKey::IgnoreIp),
             Command::Get(jail.clone(), JailKey::IgnoreSelf),
@@ -295,7 +295,7 @@ async fn change_ignore(
     } else {
         Command::DelIgnoreIp(jail.clone(), entry.clone())
     };
-    let after = match state.fail2ban.call(command).await {
+    let after = match state.fail2ban().call(command).await {
         Ok(v) => reply::strings(v)?,
         // fail2ban's delignoreip raises ValueError for an entry that is not in the list.
         Err(Fail2banError::Exception { class, .. }) if !add && class == "ValueError" => {
@@ -347,7 +347,7 @@ pub async fn ignore_self(state: &AppState, req: &ApiRequest) -> Result<Reply, Ap
     };
     let now = reply::boolean(
         state
-            .fail2ban
+            .fail2ban()
             .call(Command::SetIgnoreSelf(jail.clone(), enabled))
             .await?,
     )?;
@@ -363,10 +363,14 @@ pub async fn banned(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
     let jail = req.jail()?;
     let page = PageRequest::parse(req.query("page"), req.query("page_size"))?;
     let search = req.query("search").map(str::trim).filter(|s| !s.is_empty());
-    let entries = state.fail2ban.ban_list(&jail).await.map_err(|e| match e {
-        e if e.is_unknown_jail() => ApiError::jail_not_found(jail.as_str()),
-        e => ApiError::from(e),
-    })?;
+    let entries = state
+        .fail2ban()
+        .ban_list(&jail)
+        .await
+        .map_err(|e| match e {
+            e if e.is_unknown_jail() => ApiError::jail_not_found(jail.as_str()),
+            e => ApiError::from(e),
+        })?;
     let items: Vec<BannedIp> = entries
         .into_iter()
         .filter(|e| search.is_none_or(|s| e.ip.contains(s)))

@@ -1,11 +1,13 @@
 //! Route handlers: one module per router group. `dispatch` maps a matched route of the shared
 //! table to its handler.
 
+mod auth;
 mod bans;
 mod dashboard;
 mod health;
 mod jails;
 mod server;
+mod setup;
 
 use bangui_shared::routes::Method::{Delete, Get, Post, Put};
 use bangui_shared::{ApiError, ErrorCode};
@@ -16,6 +18,14 @@ use crate::state::AppState;
 
 pub async fn dispatch(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> {
     match (req.route.method, req.route.pattern) {
+        (Post, "/api/v1/auth/login") => auth::login(state, req).await,
+        (Get, "/api/v1/auth/session") => auth::session(req).await,
+        (Post, "/api/v1/auth/logout") => auth::logout(state, req).await,
+
+        (Get, "/api/v1/setup") => setup::status(state).await,
+        (Post, "/api/v1/setup") => setup::create(state, req).await,
+        (Get, "/api/v1/setup/timezone") => setup::timezone(state).await,
+
         (Get, "/api/v1/health") => health::get(state).await,
         (Get, "/api/v1/dashboard/status") => dashboard::status(state).await,
 

@@ -31,7 +31,7 @@ const KEYS: [ServerKey; 6] = [
 async fn read_settings(state: &AppState) -> Result<ServerSettings, ApiError> {
     let commands: Vec<Command> = KEYS.iter().map(|k| Command::GetServer(*k)).collect();
     let mut values = Vec::with_capacity(KEYS.len());
-    for r in state.fail2ban.call_many(&commands).await? {
+    for r in state.fail2ban().call_many(&commands).await? {
         values.push(r?);
     }
     let mut values = values.into_iter();
@@ -194,7 +194,7 @@ pub async fn put_settings(state: &AppState, req: &ApiRequest) -> Result<Reply, A
     let mut applied: Vec<ServerKey> = Vec::new();
     for (key, field, value) in &changes {
         match state
-            .fail2ban
+            .fail2ban()
             .call(Command::SetServer(*key, value.clone()))
             .await
         {
@@ -203,7 +203,8 @@ pub async fn put_settings(state: &AppState, req: &ApiRequest) -> Result<Reply, A
                 // All or nothing: put back what this request already changed.
                 for key in applied.iter().rev() {
                     if let Some(old) = current_value(&before, *key) {
-                        if let Err(undo) = state.fail2ban.call(Command::SetServer(*key, old)).await
+                        if let Err(undo) =
+                            state.fail2ban().call(Command::SetServer(*key, old)).await
                         {
                             tracing::error!(key = key.as_str(), error = %undo, "could not restore server setting");
                         }
@@ -222,7 +223,7 @@ pub async fn put_settings(state: &AppState, req: &ApiRequest) -> Result<Reply, A
 }
 
 pub async fn flush_logs(state: &AppState) -> Result<Reply, ApiError> {
-    match state.fail2ban.call(Command::FlushLogs).await {
+    match state.fail2ban().call(Command::FlushLogs).await {
         Ok(v) => Reply::ok(&FlushLogsResponse {
             message: reply::opt_string(v)?.unwrap_or_else(|| "flushed".into()),
         }),

@@ -1,14 +1,17 @@
 //! The HTTP API: one warp filter that resolves every request through the shared route table,
 //! so routing, 404/405 and error bodies are decided in one place for all routes.
 
+pub mod audit;
+pub mod gate;
 pub mod request;
 pub mod respond;
 pub mod server;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bangui_shared::routes::{match_route, Method, RouteMatch};
+use bangui_shared::routes::{allowed_methods, match_route, Method, RouteMatch};
 use bangui_shared::{ApiError, ErrorCode};
 use bytes::{Buf, Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
@@ -29,6 +32,7 @@ pub fn api(
         .and(warp::path::full())
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
         .and(warp::header::headers_cloned())
+        .and(warp::ext::optional::<server::PeerAddr>())
         .and(warp::body::stream())
         .and(state)
         .then(
@@ -36,30 +40,41 @@ pub fn api(
              path: warp::path::FullPath,
              query: String,
              headers: HeaderMap,
+             peer: Option<server::PeerAddr>,
              body,
              state: Arc<AppState>| async move {
-                handle(method, path.as_str(), &query, &headers, body, &state).await
+                let peer = peer.map(|p| p.0).unwrap_or(([0, 0, 0, 0], 0).into());
+                let incoming = Incoming {
+                    method,
+                    path: path.as_str(),
+                    query: &query,
+                    headers,
+                    peer,
+                };
+                handle(incoming, body, &state).await
             },
         )
 }
 
-async fn handle<S, B>(
+/// What the filter extracted from one request.
+struct Incoming<'a> {
     method: warp::http::Method,
-    path: &str,
-    query: &str,
-    headers: &HeaderMap,
-    body: S,
-    state: &AppState,
-) -> Response
+    path: &'a str,
+    query: &'a str,
+    headers: HeaderMap,
+    peer: SocketAddr,
+}
+
+async fn handle<S, B>(incoming: Incoming<'_>, body: S, state: &AppState) -> Response
 where
     S: Stream<Item = Result<B, warp::Error>> + Unpin,
     B: Buf,
 {
     let started = Instant::now();
-    let correlation_id = correlation_id(headers);
-    let result = route(method.clone(), path, query, body, state, &correlation_id).await;
-    let response = match result {
-        Ok(reply) => respond::success(reply, &correlation_id),
+    let correlation_id = correlation_id(&incoming.headers);
+    let (method, path) = (incoming.method.clone(), incoming.path.to_owned());
+    let response = match route(incoming, body, state, &correlation_id).await {
+        Ok(response) => response,
         Err(err) => respond::error(&err, &correlation_id),
     };
     tracing::info!(
@@ -73,49 +88,70 @@ where
     response
 }
 
+/// Matches the route, admits the request, runs its handler and audits it. Errors before the
+/// request is identified (404, 405, 413) are not audited.
 async fn route<S, B>(
-    method: warp::http::Method,
-    path: &str,
-    query: &str,
+    incoming: Incoming<'_>,
     body: S,
     state: &AppState,
     correlation_id: &str,
-) -> Result<respond::Reply, ApiError>
+) -> Result<Response, ApiError>
 where
     S: Stream<Item = Result<B, warp::Error>> + Unpin,
     B: Buf,
 {
-    let method = to_method(&method);
-    let matched = match method {
+    let path = incoming.path;
+    let matched = match to_method(&incoming.method) {
         Some(m) => match_route(m, path),
         // An unsupported method on a known path is a 405, on anything else a 404.
-        None => match match_route(Method::Get, path) {
-            RouteMatch::NotFound => RouteMatch::NotFound,
-            _ => RouteMatch::MethodNotAllowed {
-                allowed: Vec::new(),
-            },
+        None if allowed_methods(path).is_empty() => RouteMatch::NotFound,
+        None => RouteMatch::MethodNotAllowed {
+            allowed: allowed_methods(path),
         },
     };
     let (route, params) = match matched {
         RouteMatch::Found { route, params } => (route, params),
-        RouteMatch::MethodNotAllowed { .. } => {
+        RouteMatch::MethodNotAllowed { allowed } => {
+            let names: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
             return Err(ApiError::new(
                 ErrorCode::MethodNotAllowed,
-                format!("{path} does not accept this method"),
-            ))
+                format!("{path} accepts only {}", names.join(", ")),
+            ));
         }
         RouteMatch::NotFound => return Err(ApiError::not_found(format!("no route for {path}"))),
     };
     let body = read_body(body, state.config.listen.max_body_bytes).await?;
-    let request = ApiRequest {
+    let client_ip = gate::client_ip(
+        incoming.peer,
+        &incoming.headers,
+        &state.config.auth.trusted_proxies,
+    );
+    let mut request = ApiRequest {
         route,
         params,
-        query: parse_query(query),
+        query: parse_query(incoming.query),
+        headers: incoming.headers,
         body,
         correlation_id: correlation_id.to_owned(),
+        client_ip,
+        session: None,
     };
-    // Boxed: the handlers' futures are large, and worker stacks are not.
-    Box::pin(handlers::dispatch(state, &request)).await
+    let result = match gate::admit(state, route, &request.headers, client_ip) {
+        Ok(session) => {
+            request.session = session;
+            // Boxed: the handlers' futures are large, and worker stacks are not.
+            Box::pin(handlers::dispatch(state, &request)).await
+        }
+        Err(e) => Err(e),
+    };
+    if audit::is_audited(route) {
+        let (status, code) = match &result {
+            Ok(reply) => (reply.status(), None),
+            Err(e) => (e.status(), Some(e.code.as_str())),
+        };
+        audit::record(state, &request, status, code).await;
+    }
+    result.map(|reply| respond::success(reply, correlation_id))
 }
 
 fn to_method(m: &warp::http::Method) -> Option<Method> {

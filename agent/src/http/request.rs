@@ -2,20 +2,29 @@
 //! API's errors (422 for bodies, 400 for query values, 404 for path parameters).
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use bangui_shared::routes::Route;
 use bangui_shared::validate::JailName;
 use bangui_shared::ApiError;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
+use warp::http::HeaderMap;
+
+use crate::auth::Session;
 
 #[derive(Debug)]
 pub struct ApiRequest {
     pub route: &'static Route,
     pub params: Vec<(&'static str, String)>,
     pub query: HashMap<String, String>,
+    pub headers: HeaderMap,
     pub body: Bytes,
     pub correlation_id: String,
+    /// The caller's address (see `gate::client_ip`).
+    pub client_ip: IpAddr,
+    /// The verified session; `None` on public routes.
+    pub session: Option<Session>,
 }
 
 impl ApiRequest {

@@ -3,7 +3,7 @@
 
 use bangui_shared::ApiError;
 use serde::Serialize;
-use warp::http::{header, HeaderValue, StatusCode};
+use warp::http::{header, HeaderName, HeaderValue, StatusCode};
 use warp::reply::Response;
 
 /// A successful handler result: a status and an optional JSON body.
@@ -11,6 +11,7 @@ use warp::reply::Response;
 pub struct Reply {
     status: u16,
     body: Option<Vec<u8>>,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl Reply {
@@ -20,6 +21,7 @@ impl Reply {
         Ok(Self {
             status,
             body: Some(body),
+            headers: Vec::new(),
         })
     }
 
@@ -35,7 +37,17 @@ impl Reply {
         Self {
             status: 204,
             body: None,
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a response header (e.g. `Set-Cookie`); values that are not valid header text are
+    /// dropped.
+    pub fn header(mut self, name: HeaderName, value: &str) -> Self {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.push((name, v));
+        }
+        self
     }
 
     pub fn status(&self) -> u16 {
@@ -67,7 +79,11 @@ fn build(status: u16, body: Option<Vec<u8>>, correlation_id: &str) -> Response {
 }
 
 pub fn success(reply: Reply, correlation_id: &str) -> Response {
-    build(reply.status, reply.body, correlation_id)
+    let mut response = build(reply.status, reply.body, correlation_id);
+    for (name, value) in reply.headers {
+        response.headers_mut().append(name, value);
+    }
+    response
 }
 
 pub fn error(err: &ApiError, correlation_id: &str) -> Response {

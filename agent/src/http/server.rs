@@ -1,46 +1,117 @@
-//! The listener: accepts TCP connections and serves the API filter over HTTP/1.1 and HTTP/2.
-//! Our own accept loop (rather than `warp::serve`) reports the bound address for port 0, sets
-//! TCP_NODELAY, and is where TLS termination plugs in.
+//! The listener: accepts TCP connections (optionally TLS) and serves the API filter over
+//! HTTP/1.1 and HTTP/2. Our own accept loop (rather than `warp::serve`) reports the bound address
+//! for port 0, sets TCP_NODELAY, terminates TLS, and hands the peer address to the filter.
 
-use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tower_service::Service;
 use warp::reply::Response;
 use warp::Filter;
 
+/// The TCP peer of a request, as a request extension.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub SocketAddr);
+
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Serves `filter` on `listener` until `shutdown` resolves; connections in flight finish.
-pub async fn serve<F>(listener: TcpListener, filter: F, shutdown: impl Future<Output = ()>)
-where
+pub async fn serve<F>(
+    listener: TcpListener,
+    filter: F,
+    tls: Option<TlsAcceptor>,
+    shutdown: impl std::future::Future<Output = ()>,
+) where
     F: Filter<Extract = (Response,), Error = warp::Rejection> + Clone + Send + Sync + 'static,
     F::Future: Send,
 {
     let service = warp::service(filter);
     tokio::pin!(shutdown);
     loop {
-        let (stream, peer): (_, SocketAddr) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(service.clone());
+        let service = service.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            if let Err(e) = auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            match tls {
+                None => serve_connection(stream, peer, service).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+                    {
+                        Ok(Ok(tls_stream)) => serve_connection(tls_stream, peer, service).await,
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                }
             }
         });
+    }
+}
+
+async fn serve_connection<I, S>(io: I, peer: SocketAddr, service: S)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: Service<
+            warp::http::Request<hyper::body::Incoming>,
+            Response = Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let with_peer = WithPeer {
+        peer,
+        inner: service,
+    };
+    if let Err(e) = auto::Builder::new(TokioExecutor::new())
+        .serve_connection(TokioIo::new(io), TowerToHyperService::new(with_peer))
+        .await
+    {
+        tracing::debug!(%peer, error = %e, "connection ended with an error");
+    }
+}
+
+/// Wraps the filter service so every request carries its [`PeerAddr`].
+#[derive(Clone)]
+struct WithPeer<S> {
+    peer: SocketAddr,
+    inner: S,
+}
+
+impl<S, B> Service<warp::http::Request<B>> for WithPeer<S>
+where
+    S: Service<warp::http::Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: warp::http::Request<B>) -> Self::Future {
+        req.extensions_mut().insert(PeerAddr(self.peer));
+        self.inner.call(req)
     }
 }

@@ -2,6 +2,7 @@
 //! RFC 3339 UTC timestamps, IPs as strings). Request bodies refuse unknown fields, so a typo is a
 //! 422 rather than a silently ignored value.
 
+pub mod auth;
 pub mod bans;
 pub mod command;
 pub mod health;

@@ -121,8 +121,7 @@ where
 
 async fn http_get(agent: &Agent, path: &str) -> usize {
     let resp = agent
-        .http()
-        .get(agent.url(path))
+        .request(reqwest::Method::GET, path)
         .send()
         .await
         .expect("request");

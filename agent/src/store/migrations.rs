@@ -1,0 +1,86 @@
+//! Versioned schema migrations, applied in order at start-up (`PRAGMA user_version`).
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Each entry moves the schema from version `index` to `index + 1`. Never edit a shipped entry;
+/// append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: setup state, sessions, login attempts, audit log.
+    "CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        key        TEXT PRIMARY KEY,   -- SHA-256 of the session secret, never the secret
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        client_ip  TEXT
+    );
+    CREATE INDEX sessions_expires ON sessions(expires_at);
+    CREATE TABLE login_attempts (
+        client TEXT NOT NULL,
+        at_ms  INTEGER NOT NULL,
+        ok     INTEGER NOT NULL
+    );
+    CREATE INDEX login_attempts_client ON login_attempts(client, at_ms);
+    CREATE TABLE audit_log (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        at             TEXT NOT NULL,
+        client_ip      TEXT,
+        actor          TEXT NOT NULL,
+        method         TEXT NOT NULL,
+        route          TEXT NOT NULL,
+        target         TEXT,
+        status         INTEGER NOT NULL,
+        code           TEXT,
+        correlation_id TEXT
+    );
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
+];
+
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let supported = MIGRATIONS.len() as i64;
+    if current > supported {
+        return Err(StoreError::TooNew {
+            found: current,
+            supported,
+        });
+    }
+    for (version, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version as i64 + 1)?;
+        tx.commit()?;
+        tracing::info!(version = version + 1, "database migrated");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_idempotent() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn newer_database_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        assert!(matches!(migrate(&mut conn), Err(StoreError::TooNew { .. })));
+    }
+}
