@@ -33,6 +33,36 @@ pub struct AgentConfig {
     pub state: StateConfig,
     pub auth: AuthConfig,
     pub limits: LimitsConfig,
+    pub edge: EdgeConfig,
+}
+
+/// The edge listener: HTTPS with required client certificates from the fleet CA. Requests on it
+/// are authenticated by the certificate (which must carry `role_uri`), not by a session.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EdgeConfig {
+    /// Address of the edge listener; unset = no edge listener.
+    pub address: Option<SocketAddr>,
+    /// PEM of the fleet CA that signs edge client certificates.
+    pub ca: Option<PathBuf>,
+    /// This agent's server certificate chain (PEM), signed by the fleet CA.
+    pub cert: Option<PathBuf>,
+    /// Its private key (PEM).
+    pub key: Option<PathBuf>,
+    /// SAN URI a client certificate must carry to act as the edge.
+    pub role_uri: String,
+}
+
+impl Default for EdgeConfig {
+    fn default() -> Self {
+        Self {
+            address: None,
+            ca: None,
+            cert: None,
+            key: None,
+            role_uri: "spiffe://bangui/edge".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -220,6 +250,13 @@ impl AgentConfig {
         if self.listen.tls_cert.is_some() != self.listen.tls_key.is_some() {
             return Err(ConfigError::Invalid(
                 "listen.tls_cert and listen.tls_key go together: set both or neither".into(),
+            ));
+        }
+        let e = &self.edge;
+        if e.address.is_some() && (e.ca.is_none() || e.cert.is_none() || e.key.is_none()) {
+            return Err(ConfigError::Invalid(
+                "edge.address needs edge.ca, edge.cert and edge.key (run `bangui-agent certs init`)"
+                    .into(),
             ));
         }
         if !self.state.dir.is_absolute() {

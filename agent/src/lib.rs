@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod certs;
 pub mod config;
 pub mod fail2ban;
 pub mod handlers;
@@ -18,9 +19,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 
 use crate::config::AgentConfig;
+use crate::http::server::Transport;
 use crate::state::AppState;
 
 /// Binds the configured listener; separate from [`serve`] so the caller can report the address.
@@ -31,11 +32,18 @@ pub async fn bind(config: &AgentConfig) -> std::io::Result<TcpListener> {
 /// How often expired sessions, old login attempts and idle rate windows are dropped.
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
-/// Serves the API on `listener` until `shutdown` resolves.
+/// A bound listener and how it speaks.
+pub struct Listener {
+    pub tcp: TcpListener,
+    pub transport: Transport,
+}
+
+/// Serves the API on the user listener (and the edge listener, if any) until `shutdown`
+/// resolves.
 pub async fn serve(
     state: Arc<AppState>,
-    listener: TcpListener,
-    tls: Option<TlsAcceptor>,
+    user: Listener,
+    edge: Option<Listener>,
     shutdown: impl Future<Output = ()>,
 ) {
     let housekeeping = {
@@ -50,7 +58,31 @@ pub async fn serve(
             }
         })
     };
-    http::server::serve(listener, http::api(state.clone()), tls, shutdown).await;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let edge_task = edge.map(|listener| {
+        let filter = http::api(state.clone());
+        let stop = stopped(stop_rx.clone());
+        tokio::spawn(http::server::serve(listener.tcp, filter, listener.transport, stop))
+    });
+    let user_task = http::server::serve(
+        user.tcp,
+        http::api(state.clone()),
+        user.transport,
+        stopped(stop_rx),
+    );
+    tokio::pin!(user_task);
+    tokio::select! {
+        _ = shutdown => {},
+        _ = &mut user_task => {},
+    }
+    let _ = stop_tx.send(true);
+    user_task.await;
+    if let Some(task) = edge_task {
+        let _ = task.await;
+    }
     housekeeping.abort();
     state.fail2ban().close_idle().await;
 }

@@ -8,7 +8,10 @@ use anyhow::Context;
 use std::sync::Arc;
 
 use bangui_agent::config::AgentConfig;
+use bangui_agent::http::server::Transport;
 use bangui_agent::state::AppState;
+use bangui_agent::Listener;
+use tokio::net::TcpListener;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
@@ -36,6 +39,76 @@ enum Cmd {
         #[arg(long, short)]
         config: PathBuf,
     },
+    /// Fleet certificates for the edge and the agents.
+    Certs {
+        #[command(subcommand)]
+        command: CertsCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum CertsCmd {
+    /// Generate the fleet CA, the edge client certificate, a server certificate per agent, the
+    /// session signing key, a Spin runtime-config.toml and an agent config snippet per agent.
+    Init {
+        /// Output directory (keys are written with mode 0600).
+        #[arg(long)]
+        out: PathBuf,
+        /// Agent name (repeatable).
+        #[arg(long = "agent", default_value = "agent1")]
+        agents: Vec<String>,
+        /// DNS name or IP the agents are reached at (repeatable).
+        #[arg(long = "host", default_values = ["localhost", "127.0.0.1", "::1"])]
+        hosts: Vec<String>,
+        /// Spin manifest whose component ids present the client certificate.
+        #[arg(long, default_value = "spin.toml")]
+        spin_toml: PathBuf,
+        /// SAN URI that marks the edge's certificate.
+        #[arg(long, default_value = "spiffe://bangui/edge")]
+        edge_role: String,
+        /// Validity of the leaf certificates in days (the CA gets three times as long).
+        #[arg(long, default_value_t = 825)]
+        days: i64,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+fn certs_init(cmd: CertsCmd) -> anyhow::Result<()> {
+    let CertsCmd::Init {
+        out,
+        agents,
+        hosts,
+        spin_toml,
+        edge_role,
+        days,
+        force,
+    } = cmd;
+    let mut component_ids = match std::fs::read_to_string(&spin_toml) {
+        Ok(text) => bangui_agent::certs::component_ids(&text)?,
+        Err(_) => Vec::new(),
+    };
+    if component_ids.is_empty() {
+        component_ids = bangui_shared::routes::Group::ALL
+            .iter()
+            .map(|g| g.as_str().replace('_', "-"))
+            .collect();
+    }
+    let options = bangui_agent::certs::InitOptions {
+        out,
+        agents,
+        hosts,
+        component_ids,
+        edge_role,
+        valid_days: days,
+        force,
+    };
+    let written = bangui_agent::certs::init(&options)?;
+    for path in written.0 {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 fn load(path: Option<&PathBuf>) -> anyhow::Result<AgentConfig> {
@@ -60,6 +133,7 @@ async fn shutdown_signal() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Cmd::Certs { command } => certs_init(command),
         Cmd::CheckConfig { config } => {
             let config = AgentConfig::load(&config)?;
             println!("{config:#?}");
@@ -67,17 +141,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::Serve { config } => {
             let config = load(config.as_ref())?;
-            let tls = match (&config.listen.tls_cert, &config.listen.tls_key) {
-                (Some(cert), Some(key)) => Some(bangui_agent::tls::acceptor(cert, key)?),
+            let user_transport = match (&config.listen.tls_cert, &config.listen.tls_key) {
+                (Some(cert), Some(key)) => Transport::Tls(bangui_agent::tls::acceptor(cert, key)?),
+                _ => Transport::Plain,
+            };
+            let edge_transport = match (&config.edge.ca, &config.edge.cert, &config.edge.key) {
+                (Some(ca), Some(cert), Some(key)) if config.edge.address.is_some() => {
+                    Some(Transport::Edge {
+                        acceptor: bangui_agent::tls::edge_acceptor(ca, cert, key)?,
+                        role_uri: config.edge.role_uri.clone(),
+                    })
+                }
                 _ => None,
             };
             let state = Arc::new(AppState::open(config)?);
             let config = &state.config;
-            let listener = bangui_agent::bind(config)
+            let tcp = bangui_agent::bind(config)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen.address))?;
-            let addr = listener.local_addr()?;
-            if tls.is_none() && !addr.ip().is_loopback() {
+            let addr = tcp.local_addr()?;
+            let plain = matches!(user_transport, Transport::Plain);
+            if plain && !addr.ip().is_loopback() {
                 tracing::warn!(
                     %addr,
                     "serving plain HTTP beyond loopback: passwords and session tokens cross the \
@@ -87,15 +171,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if !state.auth.is_setup() {
                 tracing::warn!("setup has not been completed: POST /api/v1/setup");
             }
+            let edge = match (edge_transport, config.edge.address) {
+                (Some(transport), Some(edge_addr)) => {
+                    let tcp = TcpListener::bind(edge_addr)
+                        .await
+                        .with_context(|| format!("cannot listen on {edge_addr} (edge)"))?;
+                    let bound = tcp.local_addr()?;
+                    println!("bangui-agent edge listening on https://{bound}");
+                    Some(Listener { tcp, transport })
+                }
+                _ => None,
+            };
             tracing::info!(
                 %addr,
                 socket = %state.fail2ban().socket().display(),
                 state_dir = %config.state.dir.display(),
+                edge = edge.is_some(),
                 "agent started"
             );
-            let scheme = if tls.is_some() { "https" } else { "http" };
+            let scheme = if plain { "http" } else { "https" };
             println!("bangui-agent listening on {scheme}://{addr}");
-            bangui_agent::serve(state.clone(), listener, tls, shutdown_signal()).await;
+            let user = Listener {
+                tcp,
+                transport: user_transport,
+            };
+            bangui_agent::serve(state.clone(), user, edge, shutdown_signal()).await;
             Ok(())
         }
     }

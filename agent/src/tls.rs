@@ -1,4 +1,5 @@
-//! TLS for the user listener: certificate chain and key from PEM files, rustls with ring.
+//! TLS for the listeners (rustls with ring): the user listener's optional HTTPS, and the edge
+//! listener's mutual TLS against the fleet CA.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,28 +19,67 @@ pub enum TlsError {
     Config(#[from] rustls::Error),
 }
 
-/// Builds an acceptor serving `cert` (PEM chain) with `key` (PEM private key).
-pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
         .and_then(|it| it.collect::<Result<_, _>>())
         .map_err(|e| TlsError::Cert {
-            path: cert.display().to_string(),
+            path: path.display().to_string(),
             reason: e.to_string(),
         })?;
     if certs.is_empty() {
         return Err(TlsError::Cert {
-            path: cert.display().to_string(),
+            path: path.display().to_string(),
             reason: "no certificate in the file".into(),
         });
     }
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| TlsError::Key {
-        path: key.display().to_string(),
+    Ok(certs)
+}
+
+fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
+    PrivateKeyDer::from_pem_file(path).map_err(|e| TlsError::Key {
+        path: path.display().to_string(),
         reason: e.to_string(),
-    })?;
+    })
+}
+
+/// Builds an acceptor serving `cert` (PEM chain) with `key` (PEM private key).
+pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
-        .with_single_cert(certs, key)?;
+        .with_single_cert(read_certs(cert)?, read_key(key)?)?;
     Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The edge listener's acceptor: client certificates are required and must chain to `ca`.
+/// Certificates from another CA, or none, fail the handshake.
+pub fn edge_acceptor(ca: &Path, cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
+    let mut roots = rustls::RootCertStore::empty();
+    for der in read_certs(ca)? {
+        roots.add(der).map_err(|e| TlsError::Cert {
+            path: ca.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier =
+        rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|e| TlsError::Cert {
+                path: ca.display().to_string(),
+                reason: e.to_string(),
+            })?;
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(read_certs(cert)?, read_key(key)?)?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The SAN URIs of a verified client certificate (e.g. `spiffe://bangui/edge`).
+pub fn peer_uris(der: &CertificateDer<'_>) -> Vec<String> {
+    webpki::EndEntityCert::try_from(der)
+        .map(|cert| cert.valid_uri_names().map(str::to_owned).collect())
+        .unwrap_or_default()
 }

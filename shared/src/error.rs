@@ -26,6 +26,8 @@ pub enum ErrorCode {
     InvalidCredentials,
     /// 403: a cookie-authenticated write without the CSRF header.
     CsrfCheckFailed,
+    /// 403: the caller is authenticated but not allowed (e.g. a certificate without the edge role).
+    Forbidden,
     /// 429: a rate limit was hit; `metadata.retry_after_seconds` says how long to wait.
     RateLimitExceeded,
     /// 502: the fail2ban socket is missing, refuses connections or does not answer.
@@ -78,6 +80,7 @@ impl ErrorCode {
         Self::AuthenticationRequired,
         Self::InvalidCredentials,
         Self::CsrfCheckFailed,
+        Self::Forbidden,
         Self::RateLimitExceeded,
         Self::Fail2banUnreachable,
         Self::AgentUnreachable,
@@ -110,6 +113,7 @@ impl ErrorCode {
             Self::AuthenticationRequired => "authentication_required",
             Self::InvalidCredentials => "invalid_credentials",
             Self::CsrfCheckFailed => "csrf_check_failed",
+            Self::Forbidden => "forbidden",
             Self::RateLimitExceeded => "rate_limit_exceeded",
             Self::Fail2banUnreachable => "fail2ban_unreachable",
             Self::AgentUnreachable => "agent_unreachable",
@@ -138,7 +142,7 @@ impl ErrorCode {
         match self {
             Self::InvalidInput | Self::ConfigValidationFailed => 400,
             Self::AuthenticationRequired | Self::InvalidCredentials => 401,
-            Self::CsrfCheckFailed => 403,
+            Self::CsrfCheckFailed | Self::Forbidden => 403,
             Self::NotFound
             | Self::ConfigFileNotFound
             | Self::JailNotFound

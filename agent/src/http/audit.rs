@@ -37,11 +37,7 @@ pub async fn record(state: &AppState, req: &ApiRequest, status: u16, code: Optio
     let entry = AuditEntry {
         at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
         client_ip: Some(req.client_ip.to_string()),
-        actor: req
-            .session
-            .as_ref()
-            .map(|s| s.actor())
-            .unwrap_or_else(|| "anonymous".into()),
+        actor: req.actor(),
         method: req.route.method.as_str().to_owned(),
         route: req.route.pattern.to_owned(),
         target: target(req),

@@ -11,13 +11,21 @@ use ipnet::IpNet;
 use warp::http::{header, HeaderMap};
 
 use crate::auth::Session;
+use crate::http::server::EdgePeer;
 use crate::state::AppState;
 
 /// The caller's address: the TCP peer, or — when the peer is a trusted proxy — the nearest
 /// untrusted address in `X-Forwarded-For`.
-pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+pub fn client_ip(
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    trusted: &[IpNet],
+    edge: Option<&EdgePeer>,
+) -> IpAddr {
     let peer = peer.ip().to_canonical();
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    // The edge appends the real client: every hop before it is the edge's own business.
+    let trust_all = edge.is_some_and(|e| e.authorized);
+    let is_trusted = |ip: &IpAddr| trust_all || trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer;
     }
@@ -29,6 +37,9 @@ pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpNet]) -> Ip
         .filter_map(|s| s.trim().parse::<IpAddr>().ok())
         .map(|ip| ip.to_canonical())
         .collect();
+    if trust_all {
+        return forwarded.last().copied().unwrap_or(peer);
+    }
     forwarded
         .into_iter()
         .rev()
@@ -68,7 +79,11 @@ pub fn admit(
     route: &Route,
     headers: &HeaderMap,
     client: IpAddr,
+    edge: Option<&EdgePeer>,
 ) -> Result<Option<Session>, ApiError> {
+    if let Some(edge) = edge {
+        return admit_edge(state, route, headers, client, edge);
+    }
     if route.public || is_logout(route) {
         return Ok(None);
     }
@@ -94,6 +109,38 @@ pub fn admit(
         state.auth.check_rate(bucket, client)?;
     }
     Ok(Some(session))
+}
+
+/// Requests through the edge listener are authenticated by the certificate: the edge checked
+/// the session and CSRF already, and only the control agent keeps sessions, so an agent asks
+/// for a token only where the route is about the session itself.
+fn admit_edge(
+    state: &AppState,
+    route: &Route,
+    headers: &HeaderMap,
+    client: IpAddr,
+    edge: &EdgePeer,
+) -> Result<Option<Session>, ApiError> {
+    if !edge.authorized {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "the client certificate does not carry the edge role",
+        ));
+    }
+    if route.public || is_logout(route) {
+        return Ok(None);
+    }
+    if !state.auth.is_setup() {
+        return Err(setup_required());
+    }
+    if let Some(bucket) = RateBucket::for_route(route) {
+        state.auth.check_rate(bucket, client)?;
+    }
+    if route.pattern == "/api/v1/auth/session" {
+        let token = credential(headers).map(|(_, t)| t).unwrap_or_default();
+        return state.auth.check(&token).map(Some);
+    }
+    Ok(None)
 }
 
 pub fn setup_required() -> ApiError {
@@ -127,15 +174,23 @@ mod tests {
         let h = headers(&[("x-forwarded-for", "198.51.100.9, 10.0.0.3")]);
         let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
         assert_eq!(
-            client_ip(proxy, &h, &trusted),
+            client_ip(proxy, &h, &trusted, None),
             "198.51.100.9".parse::<IpAddr>().unwrap()
         );
-        assert_eq!(client_ip(proxy, &h, &[]), proxy.ip());
+        assert_eq!(client_ip(proxy, &h, &[], None), proxy.ip());
         let spoofed = headers(&[("x-forwarded-for", "garbage")]);
-        assert_eq!(client_ip(proxy, &spoofed, &trusted), proxy.ip());
+        assert_eq!(client_ip(proxy, &spoofed, &trusted, None), proxy.ip());
+        let edge = EdgePeer {
+            uris: vec!["spiffe://bangui/edge".into()],
+            authorized: true,
+        };
+        assert_eq!(
+            client_ip(proxy, &h, &[], Some(&edge)),
+            "10.0.0.3".parse::<IpAddr>().unwrap()
+        );
         let mapped: SocketAddr = "[::ffff:192.0.2.1]:1".parse().unwrap();
         assert_eq!(
-            client_ip(mapped, &HeaderMap::new(), &[]),
+            client_ip(mapped, &HeaderMap::new(), &[], None),
             "192.0.2.1".parse::<IpAddr>().unwrap()
         );
     }

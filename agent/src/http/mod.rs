@@ -33,6 +33,7 @@ pub fn api(
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
         .and(warp::header::headers_cloned())
         .and(warp::ext::optional::<server::PeerAddr>())
+        .and(warp::ext::optional::<server::EdgePeer>())
         .and(warp::body::stream())
         .and(state)
         .then(
@@ -41,6 +42,7 @@ pub fn api(
              query: String,
              headers: HeaderMap,
              peer: Option<server::PeerAddr>,
+             edge: Option<server::EdgePeer>,
              body,
              state: Arc<AppState>| async move {
                 let peer = peer.map(|p| p.0).unwrap_or(([0, 0, 0, 0], 0).into());
@@ -50,6 +52,7 @@ pub fn api(
                     query: &query,
                     headers,
                     peer,
+                    edge,
                 };
                 handle(incoming, body, &state).await
             },
@@ -63,6 +66,7 @@ struct Incoming<'a> {
     query: &'a str,
     headers: HeaderMap,
     peer: SocketAddr,
+    edge: Option<server::EdgePeer>,
 }
 
 async fn handle<S, B>(incoming: Incoming<'_>, body: S, state: &AppState) -> Response
@@ -125,6 +129,7 @@ where
         incoming.peer,
         &incoming.headers,
         &state.config.auth.trusted_proxies,
+        incoming.edge.as_ref(),
     );
     let mut request = ApiRequest {
         route,
@@ -135,8 +140,16 @@ where
         correlation_id: correlation_id.to_owned(),
         client_ip,
         session: None,
+        edge: incoming.edge,
     };
-    let result = match gate::admit(state, route, &request.headers, client_ip) {
+    let admitted = gate::admit(
+        state,
+        route,
+        &request.headers,
+        client_ip,
+        request.edge.as_ref(),
+    );
+    let result = match admitted {
         Ok(session) => {
             request.session = session;
             // Boxed: the handlers' futures are large, and worker stacks are not.

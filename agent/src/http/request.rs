@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use warp::http::HeaderMap;
 
 use crate::auth::Session;
+use crate::http::server::EdgePeer;
 
 #[derive(Debug)]
 pub struct ApiRequest {
@@ -23,8 +24,34 @@ pub struct ApiRequest {
     pub correlation_id: String,
     /// The caller's address (see `gate::client_ip`).
     pub client_ip: IpAddr,
-    /// The verified session; `None` on public routes.
+    /// The verified session; `None` on public routes and through the edge.
     pub session: Option<Session>,
+    /// Set when the request came through the edge listener.
+    pub edge: Option<EdgePeer>,
+}
+
+/// Header in which the edge names the session (its store key) a request belongs to.
+pub const EDGE_SESSION_HEADER: &str = "x-bangui-session";
+
+impl ApiRequest {
+    /// Who made the request, for the audit log: the session, or the edge certificate and the
+    /// session the edge vouched for.
+    pub fn actor(&self) -> String {
+        if let Some(edge) = &self.edge {
+            let id = edge.uris.first().map(String::as_str).unwrap_or("unknown");
+            let session = self
+                .headers
+                .get(EDGE_SESSION_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(|key| format!(" session:{}", &key[..12.min(key.len())]))
+                .unwrap_or_default();
+            return format!("edge:{id}{session}");
+        }
+        self.session
+            .as_ref()
+            .map(|s| s.actor())
+            .unwrap_or_else(|| "anonymous".into())
+    }
 }
 
 impl ApiRequest {

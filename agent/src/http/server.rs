@@ -19,13 +19,31 @@ use warp::Filter;
 #[derive(Debug, Clone, Copy)]
 pub struct PeerAddr(pub SocketAddr);
 
+/// On the edge listener: who the verified client certificate says the peer is.
+#[derive(Debug, Clone)]
+pub struct EdgePeer {
+    /// The certificate's SAN URIs.
+    pub uris: Vec<String>,
+    /// True when one of them is the configured edge role.
+    pub authorized: bool,
+}
+
+/// How a listener speaks.
+#[derive(Clone)]
+pub enum Transport {
+    Plain,
+    Tls(TlsAcceptor),
+    /// Mutual TLS; requests carry an [`EdgePeer`].
+    Edge { acceptor: TlsAcceptor, role_uri: String },
+}
+
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `filter` on `listener` until `shutdown` resolves; connections in flight finish.
 pub async fn serve<F>(
     listener: TcpListener,
     filter: F,
-    tls: Option<TlsAcceptor>,
+    transport: Transport,
     shutdown: impl std::future::Future<Output = ()>,
 ) where
     F: Filter<Extract = (Response,), Error = warp::Rejection> + Clone + Send + Sync + 'static,
@@ -47,24 +65,47 @@ pub async fn serve<F>(
         };
         let _ = stream.set_nodelay(true);
         let service = service.clone();
-        let tls = tls.clone();
+        let transport = transport.clone();
         tokio::spawn(async move {
-            match tls {
-                None => serve_connection(stream, peer, service).await,
-                Some(acceptor) => {
-                    match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
-                    {
-                        Ok(Ok(tls_stream)) => serve_connection(tls_stream, peer, service).await,
-                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+            let acceptor = match &transport {
+                Transport::Plain => return serve_connection(stream, peer, None, service).await,
+                Transport::Tls(a) | Transport::Edge { acceptor: a, .. } => a.clone(),
+            };
+            let tls_stream =
+                match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => {
+                        tracing::warn!(%peer, error = %e, "TLS handshake failed");
+                        return;
                     }
+                    Err(_) => {
+                        tracing::debug!(%peer, "TLS handshake timed out");
+                        return;
+                    }
+                };
+            let edge = match &transport {
+                Transport::Edge { role_uri, .. } => {
+                    let uris = tls_stream
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|chain| chain.first())
+                        .map(crate::tls::peer_uris)
+                        .unwrap_or_default();
+                    let authorized = uris.iter().any(|u| u == role_uri);
+                    if !authorized {
+                        tracing::warn!(%peer, ?uris, "edge client certificate lacks the edge role");
+                    }
+                    Some(EdgePeer { uris, authorized })
                 }
-            }
+                _ => None,
+            };
+            serve_connection(tls_stream, peer, edge, service).await
         });
     }
 }
 
-async fn serve_connection<I, S>(io: I, peer: SocketAddr, service: S)
+async fn serve_connection<I, S>(io: I, peer: SocketAddr, edge: Option<EdgePeer>, service: S)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: Service<
@@ -78,6 +119,7 @@ where
 {
     let with_peer = WithPeer {
         peer,
+        edge,
         inner: service,
     };
     if let Err(e) = auto::Builder::new(TokioExecutor::new())
@@ -88,10 +130,11 @@ where
     }
 }
 
-/// Wraps the filter service so every request carries its [`PeerAddr`].
+/// Wraps the filter service so every request carries its [`PeerAddr`] (and [`EdgePeer`]).
 #[derive(Clone)]
 struct WithPeer<S> {
     peer: SocketAddr,
+    edge: Option<EdgePeer>,
     inner: S,
 }
 
@@ -112,6 +155,9 @@ where
 
     fn call(&mut self, mut req: warp::http::Request<B>) -> Self::Future {
         req.extensions_mut().insert(PeerAddr(self.peer));
+        if let Some(edge) = &self.edge {
+            req.extensions_mut().insert(edge.clone());
+        }
         self.inner.call(req)
     }
 }

@@ -1,37 +1,9 @@
 //! The user listener: HTTPS when a certificate is configured, a warning for plain HTTP beyond
 //! loopback.
 
-use std::sync::Arc;
-
 use bangui_tests::{Agent, Fail2ban};
-use rustls::pki_types::ServerName;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-async fn https_get(agent: &Agent, ca_pem: &str, path: &str) -> String {
-    use rustls::pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tcp = tokio::net::TcpStream::connect(agent.addr()).await.unwrap();
-    let mut tls = connector
-        .connect(ServerName::try_from("localhost").unwrap(), tcp)
-        .await
-        .expect("TLS handshake with the agent");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    tls.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    tls.read_to_string(&mut response).await.unwrap();
-    response
-}
+use crate::common::https_request;
 
 #[tokio::test]
 async fn tls_listener_serves_https_only() {
@@ -46,7 +18,14 @@ async fn tls_listener_serves_https_only() {
         c.tls = Some((cert.clone(), key.clone()));
     });
     assert!(agent.base_url().starts_with("https://"));
-    let response = https_get(&agent, &certified.cert.pem(), "/api/v1/health").await;
+    let response = https_request(
+        agent.addr(),
+        &certified.cert.pem(),
+        None,
+        "GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .expect("HTTPS request");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"fail2ban\":\"online\""), "{response}");
 

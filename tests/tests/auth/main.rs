@@ -5,6 +5,7 @@ mod common;
 
 mod audit;
 mod csrf;
+mod edge;
 mod limits;
 mod listener;
 mod login;
