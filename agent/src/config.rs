@@ -34,6 +34,8 @@ pub struct AgentConfig {
     pub auth: AuthConfig,
     pub limits: LimitsConfig,
     pub edge: EdgeConfig,
+    pub history: HistoryConfig,
+    pub geo: GeoConfig,
 }
 
 /// The edge listener: HTTPS with required client certificates from the fleet CA. Requests on it
@@ -126,8 +128,9 @@ pub struct Fail2banConfig {
     pub command_timeout_secs: u64,
     /// Deadline for a `fail2ban-client reload`.
     pub reload_timeout_secs: u64,
-    /// Idle socket connections kept for reuse.
-    pub max_idle_connections: usize,
+    /// Socket connections open at once (kept for reuse when idle). fail2ban serves one command
+    /// at a time anyway; more connections only queue inside it.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -197,7 +200,41 @@ impl Default for Fail2banConfig {
             client: PathBuf::from("fail2ban-client"),
             command_timeout_secs: 10,
             reload_timeout_secs: 60,
-            max_idle_connections: 4,
+            max_connections: 4,
+        }
+    }
+}
+
+/// The ban archive synced from fail2ban's database.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HistoryConfig {
+    /// fail2ban's database; default: setup's `database_path`, else fail2ban's `get dbfile`.
+    pub fail2ban_db: Option<PathBuf>,
+    /// Seconds between syncs (requests also start one when the last is older than 10 s).
+    pub sync_interval_secs: u64,
+    /// Archived bans older than this are deleted.
+    pub retention_days: u64,
+    /// How long one read of fail2ban's database waits for fail2ban's write lock.
+    pub busy_timeout_ms: u64,
+}
+
+/// The local geo database.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct GeoConfig {
+    /// A MaxMind DB file; default: `geo-whois-asn-country.mmdb` in the state directory,
+    /// `/usr/share/bangui/` or `../geo/` beside the binary, whichever exists.
+    pub database: Option<PathBuf>,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        Self {
+            fail2ban_db: None,
+            sync_interval_secs: 300,
+            retention_days: 365,
+            busy_timeout_ms: 1000,
         }
     }
 }
@@ -282,6 +319,13 @@ impl AgentConfig {
                 "listen.max_body_bytes must be > 0".into(),
             ));
         }
+        let h = &self.history;
+        if h.sync_interval_secs == 0 || h.retention_days == 0 || h.busy_timeout_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "history.sync_interval_secs, retention_days and busy_timeout_ms must be at least 1"
+                    .into(),
+            ));
+        }
         for dir in &self.server.log_dirs {
             if !dir.is_absolute() {
                 return Err(ConfigError::Invalid(format!(
@@ -345,6 +389,18 @@ mod tests {
             c.auth.signing_key_path(&c.state),
             PathBuf::from("/var/lib/bangui-agent/session.key")
         );
+    }
+
+    #[test]
+    fn history_and_geo_sections_parse_and_validate() {
+        let c = AgentConfig::parse_str(
+            "[history]\nretention_days = 30\n[geo]\ndatabase = \"/srv/geo.mmdb\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.history.retention_days, 30);
+        assert_eq!(c.history.sync_interval_secs, 300);
+        assert_eq!(c.geo.database, Some(PathBuf::from("/srv/geo.mmdb")));
+        assert!(AgentConfig::parse_str("[history]\nsync_interval_secs = 0\n").is_err());
     }
 
     #[test]

@@ -7,8 +7,11 @@
 pub mod auth;
 pub mod certs;
 pub mod config;
+pub mod f2bconf;
 pub mod fail2ban;
+pub mod geo;
 pub mod handlers;
+pub mod history;
 pub mod http;
 pub mod state;
 pub mod store;
@@ -58,6 +61,7 @@ pub async fn serve(
             }
         })
     };
+    let history_sync = tokio::spawn(history::task::run(state.clone()));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
@@ -84,5 +88,6 @@ pub async fn serve(
         let _ = task.await;
     }
     housekeeping.abort();
+    history_sync.abort();
     state.fail2ban().close_idle().await;
 }

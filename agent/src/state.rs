@@ -7,11 +7,14 @@ use std::sync::{Arc, Mutex, RwLock};
 use crate::auth::{Auth, AuthError};
 use crate::config::AgentConfig;
 use crate::fail2ban::{Client, Reloader};
+use crate::history::History;
 
 #[derive(Debug)]
 pub struct AppState {
     pub config: AgentConfig,
     pub auth: Auth,
+    /// The ban archive and the geo database.
+    pub history: History,
     /// Replaced when setup names another fail2ban socket.
     link: RwLock<Arc<Link>>,
     /// Idle state of jails as last set through this agent: fail2ban 1.0 has no getter for it.
@@ -31,7 +34,7 @@ impl Link {
             client: Arc::new(Client::new(
                 socket,
                 f.command_timeout(),
-                f.max_idle_connections,
+                f.max_connections,
             )),
             reloader: Reloader {
                 client: f.client.clone(),
@@ -54,9 +57,11 @@ impl AppState {
             .map(PathBuf::from)
             .unwrap_or_else(|| config.fail2ban.socket.clone());
         let link = Link::new(&config, &socket);
+        let history = History::open(&config)?;
         Ok(Self {
             config,
             auth,
+            history,
             link: RwLock::new(Arc::new(link)),
             idle: Mutex::new(HashMap::new()),
         })

@@ -10,6 +10,7 @@ pub mod models;
 pub mod pagination;
 pub mod routes;
 pub mod session;
+pub mod timerange;
 pub mod validate;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};

@@ -1,36 +1,31 @@
 //! The real `bangui-agent` binary, started against a [`Fail2ban`] sandbox.
 //!
 //! [`Agent::start`] writes a config file (listen `127.0.0.1:0`, the sandbox's socket and config
-//! dir, `log_dirs = [DIR/log]`), runs `bangui-agent serve --config FILE` and reads its stdout up
-//! to the readiness line `bangui-agent listening on http://127.0.0.1:PORT`, then confirms the
-//! port with a TCP connect. Its output is drained by two threads and kept for assertions and
-//! failure messages ([`Agent::stderr_text`]).
+//! dir, `log_dirs = [DIR/log]`, a private state dir), runs `bangui-agent serve --config FILE`,
+//! waits for its readiness line, then runs setup with [`TEST_PASSWORD`] and logs in, so the HTTP
+//! helpers (on [`ApiClient`], reached through `Deref`) are authenticated.
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::process::{Command, ExitStatus};
+use std::sync::Arc;
+use std::thread;
 use std::{env, fs};
 
-use reqwest::Method;
 use serde_json::Value;
 use tempfile::NamedTempFile;
 
+use crate::api::ApiClient;
 use crate::error::HarnessError;
 use crate::fail2ban::Fail2ban;
-use crate::http::Response;
 use crate::process;
+use crate::service::Service;
 
 /// The agent prints exactly this, followed by its URL, once it listens.
 const READY_PREFIX: &str = "bangui-agent listening on ";
-/// How long the agent gets to print its readiness line.
-const READY_DEADLINE: Duration = Duration::from_secs(15);
-/// Timeout of one HTTP request made by the helpers.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The edge listener's line, printed before the user listener's.
+const EDGE_PREFIX: &str = "bangui-agent edge listening on https://";
 
 /// The agent's config file, as written before it starts. Build one with
 /// [`AgentConfig::for_fail2ban`] and change fields, or pass a closure to [`Agent::start_with`].
@@ -73,18 +68,13 @@ pub const TEST_PASSWORD: &str = "Test-passw0rd!";
 /// A running `bangui-agent`. Dropping it sends SIGTERM, waits up to 5 s, then sends SIGKILL.
 #[derive(Debug)]
 pub struct Agent {
-    child: Option<Child>,
-    addr: SocketAddr,
-    base_url: String,
+    service: Service,
+    api: ApiClient,
+    config: AgentConfig,
     config_path: PathBuf,
     _config_file: Option<NamedTempFile>,
-    stdout: Arc<Mutex<String>>,
-    stderr: Arc<Mutex<String>>,
-    http: reqwest::Client,
-    config: AgentConfig,
     state_dir: PathBuf,
     _state_tmp: Option<Arc<tempfile::TempDir>>,
-    token: Mutex<Option<String>>,
 }
 
 // === impl AgentConfig ===
@@ -227,153 +217,48 @@ impl Agent {
             )));
         }
         let (config_path, config_file) = write_config(&config)?;
-        let mut child = Command::new(&bin)
-            .arg("serve")
-            .arg("--config")
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| HarnessError::new(format!("cannot run {}: {e}", bin.display())))?;
-
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (ready_tx, ready_rx) = mpsc::channel();
-        let child_stdout = child.stdout.take().expect("stdout is piped");
-        let child_stderr = child.stderr.take().expect("stderr is piped");
-        let echo = config.echo_output;
-        let stdout_thread = drain(child_stdout, Arc::clone(&stdout), echo, Some(ready_tx));
-        let stderr_thread = drain(child_stderr, Arc::clone(&stderr), echo, None);
-
-        let started = Instant::now();
-        let failure = loop {
-            match ready_rx.recv_timeout(Duration::from_millis(50)) {
-                Ok(line) => match parse_ready_line(&line) {
-                    Some(addr) => match TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
-                        Ok(_) => {
-                            let http = reqwest::Client::builder()
-                                .no_proxy()
-                                .timeout(REQUEST_TIMEOUT)
-                                .build()
-                                .map_err(|e| {
-                                    HarnessError::new(format!("cannot build an HTTP client: {e}"))
-                                })?;
-                            let state_dir = config.state_dir.clone().unwrap_or_default();
-                            return Ok(Agent {
-                                child: Some(child),
-                                addr,
-                                base_url: format!(
-                                    "{}://{addr}",
-                                    if config.tls.is_some() {
-                                        "https"
-                                    } else {
-                                        "http"
-                                    }
-                                ),
-                                config_path,
-                                _config_file: config_file,
-                                stdout,
-                                stderr,
-                                http,
-                                config,
-                                state_dir,
-                                _state_tmp: state_tmp,
-                                token: Mutex::new(None),
-                            });
-                        }
-                        Err(e) => {
-                            break format!(
-                                "bangui-agent announced {addr} but a connect failed: {e}"
-                            )
-                        }
-                    },
-                    None => {
-                        break format!("cannot read an address from the readiness line {line:?}")
-                    }
-                },
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    if let Ok(Some(status)) = child.try_wait() {
-                        break format!("bangui-agent exited ({status}) before it was ready");
-                    }
-                    if started.elapsed() >= READY_DEADLINE {
-                        break format!(
-                            "bangui-agent printed no readiness line within {READY_DEADLINE:?}"
-                        );
-                    }
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    let status = process::wait_timeout(&mut child, Duration::from_secs(2));
-                    let status = status.map_or("still running".to_owned(), |s| s.to_string());
-                    break format!(
-                        "bangui-agent closed its stdout without a readiness line ({status})"
-                    );
-                }
-            }
-        };
-        process::terminate(&mut child, Duration::from_secs(1));
-        for handle in [stdout_thread, stderr_thread] {
-            join_briefly(handle);
-        }
-        Err(HarnessError::new(format!(
-            "{failure}\n--- binary: {}\n--- config ({}):\n{}--- stdout:\n{}\n--- stderr:\n{}",
-            bin.display(),
-            config_path.display(),
-            config.to_toml(),
-            process::tail(&lock(&stdout), 20),
-            process::tail(&lock(&stderr), 60),
-        )))
+        let mut command = Command::new(&bin);
+        command.arg("serve").arg("--config").arg(&config_path);
+        let service = Service::spawn("bangui-agent", command, READY_PREFIX, config.echo_output)
+            .map_err(|e| {
+                HarnessError::new(format!(
+                    "{e}\n--- binary: {}\n--- config ({}):\n{}",
+                    bin.display(),
+                    config_path.display(),
+                    config.to_toml()
+                ))
+            })?;
+        let api = ApiClient::new(service.base_url(), service.stderr_handle());
+        let state_dir = config.state_dir.clone().unwrap_or_default();
+        Ok(Agent {
+            service,
+            api,
+            config,
+            config_path,
+            _config_file: config_file,
+            state_dir,
+            _state_tmp: state_tmp,
+        })
     }
 
     /// The agent binary: `$BANGUI_AGENT_BIN` if set, else `bangui-agent` next to the running
     /// executable (`target/<profile>/`, also from `target/<profile>/deps/`), else
     /// `$CARGO_TARGET_DIR/debug/bangui-agent` or `<workspace>/target/debug/bangui-agent`.
     pub fn binary_path() -> PathBuf {
-        if let Some(bin) = env::var_os("BANGUI_AGENT_BIN") {
-            return PathBuf::from(bin);
-        }
-        let name = format!("bangui-agent{}", env::consts::EXE_SUFFIX);
-        let beside_exe = env::current_exe().ok().and_then(|exe| {
-            let dir = exe.parent()?;
-            let dir = if dir.ends_with("deps") {
-                dir.parent()?
-            } else {
-                dir
-            };
-            Some(dir.join(&name))
-        });
-        if let Some(bin) = beside_exe.filter(|bin| bin.is_file()) {
-            return bin;
-        }
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap_or(Path::new("."));
-        let target = match env::var_os("CARGO_TARGET_DIR") {
-            Some(dir) => workspace.join(dir),
-            None => workspace.join("target"),
-        };
-        target.join("debug").join(name)
-    }
-
-    /// `http://127.0.0.1:PORT`
-    pub fn base_url(&self) -> &str {
-        &self.base_url
+        workspace_binary("BANGUI_AGENT_BIN", "bangui-agent")
     }
 
     /// The address the agent listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.service.addr()
     }
 
-    /// `path` (e.g. `/api/v1/health`) on this agent; absolute URLs are returned unchanged.
-    pub fn url(&self, path: &str) -> String {
-        if path.starts_with("http://") || path.starts_with("https://") {
-            path.to_owned()
-        } else if path.starts_with('/') {
-            format!("{}{path}", self.base_url)
-        } else {
-            format!("{}/{path}", self.base_url)
-        }
+    /// The edge listener's address, when the config enables it.
+    pub fn edge_addr(&self) -> Option<SocketAddr> {
+        self.stdout_text()
+            .lines()
+            .find_map(|l| l.strip_prefix(EDGE_PREFIX))
+            .and_then(|a| a.trim().parse().ok())
     }
 
     /// The config file the agent was started with.
@@ -386,50 +271,71 @@ impl Agent {
         &self.state_dir
     }
 
-    /// The session token the helpers send as `Authorization: Bearer`, if any.
-    pub fn token(&self) -> Option<String> {
-        lock_token(&self.token).clone()
+    /// Everything the agent wrote to stderr so far (its logs).
+    pub fn stderr_text(&self) -> String {
+        self.service.stderr_text()
     }
 
-    /// Replaces (or with `None` drops) the token the helpers send.
-    pub fn set_token(&self, token: Option<String>) {
-        *lock_token(&self.token) = token;
+    /// Everything the agent wrote to stdout so far (the readiness lines first).
+    pub fn stdout_text(&self) -> String {
+        self.service.stdout_text()
+    }
+
+    /// The agent's pid while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.service.pid()
+    }
+
+    /// The agent's exit status if it has exited (without waiting).
+    pub fn try_wait(&mut self) -> Option<ExitStatus> {
+        self.service.try_wait()
+    }
+
+    /// SIGTERM and wait up to 5 s (then SIGKILL); returns the exit status.
+    pub fn stop(&mut self) -> Option<ExitStatus> {
+        self.service.stop()
+    }
+
+    /// SIGKILL and reap.
+    pub fn kill(&mut self) {
+        self.service.kill()
     }
 
     /// `POST /api/v1/setup` with [`TEST_PASSWORD`], then logs in and keeps the token. Runs on a
     /// thread of its own, so it works from sync code and from inside a tokio runtime alike.
     pub fn setup_and_login(&mut self) -> Result<(), HarnessError> {
-        let base = self.base_url.clone();
-        let http = self.http.clone();
+        let base = self.base_url().to_owned();
+        let http = self.http().clone();
+        let post = move |path: &'static str, body: Value| {
+            let (http, url) = (http.clone(), format!("{base}{path}"));
+            async move {
+                let r = http.post(url).json(&body).send().await.map_err(|e| e.to_string())?;
+                let status = r.status().as_u16();
+                let body: Value = r.json().await.unwrap_or(Value::Null);
+                Ok::<_, String>((status, body))
+            }
+        };
         let token = thread::spawn(move || -> Result<String, String> {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .map_err(|e| e.to_string())?;
             rt.block_on(async move {
-                let setup = http
-                    .post(format!("{base}/api/v1/setup"))
-                    .json(&serde_json::json!({ "master_password": TEST_PASSWORD }))
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if setup.status().as_u16() != 201 {
-                    return Err(format!("setup answered {}", setup.status()));
+                let (status, body) = post(
+                    "/api/v1/setup",
+                    serde_json::json!({ "master_password": TEST_PASSWORD }),
+                )
+                .await?;
+                if status != 201 {
+                    return Err(format!("setup answered {status}: {body}"));
                 }
-                let login = http
-                    .post(format!("{base}/api/v1/auth/login"))
-                    .json(&serde_json::json!({ "password": TEST_PASSWORD }))
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if login.status().as_u16() != 200 {
-                    return Err(format!("login answered {}", login.status()));
+                let (status, body) =
+                    post("/api/v1/auth/login", serde_json::json!({ "password": TEST_PASSWORD }))
+                        .await?;
+                match (status, body["token"].as_str()) {
+                    (200, Some(token)) => Ok(token.to_owned()),
+                    _ => Err(format!("login answered {status}: {body}")),
                 }
-                let body: Value = login.json().await.map_err(|e| e.to_string())?;
-                body["token"]
-                    .as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| format!("login answered no token: {body}"))
             })
         })
         .join()
@@ -443,134 +349,44 @@ impl Agent {
         self.set_token(Some(token));
         Ok(())
     }
+}
 
-    /// A request with the helpers' `Authorization: Bearer` token, if one is set.
-    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let request = self.http.request(method, self.url(path));
-        match self.token() {
-            Some(token) => request.bearer_auth(token),
-            None => request,
-        }
-    }
+impl Deref for Agent {
+    type Target = ApiClient;
 
-    /// Everything the agent wrote to stderr so far (its logs).
-    pub fn stderr_text(&self) -> String {
-        lock(&self.stderr).clone()
-    }
-
-    /// Everything the agent wrote to stdout so far (the readiness line first).
-    pub fn stdout_text(&self) -> String {
-        lock(&self.stdout).clone()
-    }
-
-    /// The agent's pid while it runs.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
-    }
-
-    /// The agent's exit status if it has exited (without waiting).
-    pub fn try_wait(&mut self) -> Option<ExitStatus> {
-        self.child
-            .as_mut()
-            .and_then(|child| child.try_wait().ok().flatten())
-    }
-
-    /// SIGTERM and wait up to 5 s (then SIGKILL); returns the exit status.
-    pub fn stop(&mut self) -> Option<ExitStatus> {
-        self.child
-            .take()
-            .and_then(|mut child| process::terminate(&mut child, process::TERM_GRACE))
-    }
-
-    /// SIGKILL and reap.
-    pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            process::kill(&mut child);
-        }
-    }
-
-    /// The HTTP client the helpers use (no proxy, 30 s timeout), for requests they don't cover;
-    /// it sends no token by itself (see [`request`](Self::request)).
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
-    }
-
-    /// `GET path`
-    pub async fn get(&self, path: &str) -> Response {
-        self.send(self.request(Method::GET, path)).await
-    }
-
-    /// `POST path` without a body.
-    pub async fn post(&self, path: &str) -> Response {
-        self.send(self.request(Method::POST, path)).await
-    }
-
-    /// `POST path` with a JSON body.
-    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.send(self.request(Method::POST, path).json(body)).await
-    }
-
-    /// `PUT path` with a JSON body.
-    pub async fn put_json(&self, path: &str, body: &Value) -> Response {
-        self.send(self.request(Method::PUT, path).json(body)).await
-    }
-
-    /// `DELETE path` without a body.
-    pub async fn delete(&self, path: &str) -> Response {
-        self.send(self.request(Method::DELETE, path)).await
-    }
-
-    /// `DELETE path` with a JSON body.
-    pub async fn delete_json(&self, path: &str, body: &Value) -> Response {
-        self.send(self.request(Method::DELETE, path).json(body))
-            .await
-    }
-
-    /// `POST path` with a body sent as is (e.g. malformed JSON) and the given `Content-Type`.
-    pub async fn post_raw(&self, path: &str, body: &str, content_type: &str) -> Response {
-        self.raw(Method::POST, path, body, content_type).await
-    }
-
-    /// Any method with a body sent as is and the given `Content-Type`.
-    pub async fn raw(
-        &self,
-        method: Method,
-        path: &str,
-        body: &str,
-        content_type: &str,
-    ) -> Response {
-        let request = self
-            .request(method, path)
-            .header(reqwest::header::CONTENT_TYPE, content_type)
-            .body(body.to_owned());
-        self.send(request).await
-    }
-
-    /// Sends a request built on [`http`](Self::http) and reads the whole response; panics with
-    /// the agent's stderr when the request fails at the transport level.
-    pub async fn send(&self, request: reqwest::RequestBuilder) -> Response {
-        let described = request
-            .try_clone()
-            .and_then(|r| r.build().ok())
-            .map(|r| format!("{} {}", r.method(), r.url()))
-            .unwrap_or_else(|| "request".to_owned());
-        let result = match request.send().await {
-            Ok(response) => Response::read(response).await,
-            Err(e) => Err(e),
-        };
-        result.unwrap_or_else(|e| {
-            panic!(
-                "HTTP {described} failed: {e}\n--- agent stderr:\n{}",
-                process::tail(&self.stderr_text(), 40)
-            )
-        })
+    fn deref(&self) -> &ApiClient {
+        &self.api
     }
 }
 
-impl Drop for Agent {
-    fn drop(&mut self) {
-        self.stop();
+/// A binary of this workspace: `$<env_var>` if set, else `name` next to the running executable
+/// (`target/<profile>/`, also from `target/<profile>/deps/`), else
+/// `$CARGO_TARGET_DIR/debug/<name>` or `<workspace>/target/debug/<name>`.
+pub fn workspace_binary(env_var: &str, name: &str) -> PathBuf {
+    if let Some(bin) = env::var_os(env_var) {
+        return PathBuf::from(bin);
     }
+    let name = format!("{name}{}", env::consts::EXE_SUFFIX);
+    let beside_exe = env::current_exe().ok().and_then(|exe| {
+        let dir = exe.parent()?;
+        let dir = if dir.ends_with("deps") {
+            dir.parent()?
+        } else {
+            dir
+        };
+        Some(dir.join(&name))
+    });
+    if let Some(bin) = beside_exe.filter(|bin| bin.is_file()) {
+        return bin;
+    }
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."));
+    let target = match env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => workspace.join(dir),
+        None => workspace.join("target"),
+    };
+    target.join("debug").join(name)
 }
 
 /// Writes the config to its chosen path or to a new temp file.
@@ -590,61 +406,6 @@ fn write_config(config: &AgentConfig) -> Result<(PathBuf, Option<NamedTempFile>)
             Ok((file.path().to_owned(), Some(file)))
         }
     }
-}
-
-/// The address in `bangui-agent listening on http://127.0.0.1:PORT`.
-fn parse_ready_line(line: &str) -> Option<SocketAddr> {
-    let url = line.trim().strip_prefix(READY_PREFIX)?;
-    url.strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))?
-        .trim_end_matches('/')
-        .parse()
-        .ok()
-}
-
-/// A thread copying `stream` line by line into `sink` (and to our stderr when `echo`); the first
-/// readiness line also goes to `ready`.
-fn drain(
-    stream: impl Read + Send + 'static,
-    sink: Arc<Mutex<String>>,
-    echo: bool,
-    mut ready: Option<mpsc::Sender<String>>,
-) -> JoinHandle<()> {
-    thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            if echo {
-                eprintln!("{line}");
-            }
-            if line.starts_with(READY_PREFIX) {
-                if let Some(ready) = ready.take() {
-                    let _ = ready.send(line.clone());
-                }
-            }
-            let mut sink = lock(&sink);
-            sink.push_str(&line);
-            sink.push('\n');
-        }
-    })
-}
-
-/// Waits up to a second for an output thread, so a failure message has the last lines.
-fn join_briefly(handle: JoinHandle<()>) {
-    let deadline = Instant::now() + Duration::from_secs(1);
-    while !handle.is_finished() && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(10));
-    }
-    if handle.is_finished() {
-        let _ = handle.join();
-    }
-}
-
-fn lock(text: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {
-    text.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn lock_token(token: &Mutex<Option<String>>) -> std::sync::MutexGuard<'_, Option<String>> {
-    token.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -691,16 +452,4 @@ mod tests {
         assert!(text.ends_with("\n\n[later]\nkey = 1\n"), "{text}");
     }
 
-    #[test]
-    fn parses_the_readiness_line() {
-        assert_eq!(
-            parse_ready_line("bangui-agent listening on http://127.0.0.1:8650"),
-            Some("127.0.0.1:8650".parse().unwrap())
-        );
-        assert_eq!(
-            parse_ready_line("bangui-agent listening on http://[::1]:80/\n"),
-            Some("[::1]:80".parse().unwrap())
-        );
-        assert_eq!(parse_ready_line("something else"), None);
-    }
 }

@@ -15,13 +15,21 @@
 #![forbid(unsafe_code)]
 
 pub mod agent;
+pub mod api;
+pub mod devhost;
 pub mod error;
 pub mod fail2ban;
+pub mod fleet;
 pub mod failgen;
 pub mod http;
 mod process;
+pub mod service;
 
 pub use agent::{Agent, AgentConfig, TEST_PASSWORD};
+pub use api::ApiClient;
+pub use devhost::{DevHost, DevHostConfig};
+pub use fleet::{Fleet, Member};
+pub use service::Service;
 pub use error::HarnessError;
 pub use fail2ban::{Fail2ban, Fail2banBuilder, LogFormat};
 pub use failgen::{FailureGenerator, FailureTarget};

@@ -3,6 +3,8 @@
 //! fail2ban serves one command at a time per connection and accepts several commands on one
 //! connection, in order (pipelining). The client keeps a few idle connections for reuse, sends a
 //! batch of commands in one write, and bounds every reply by size and by a per-command deadline.
+//! fail2ban listens with a backlog of one, so the client caps its open connections and retries a
+//! connect the kernel refuses for a full backlog (EAGAIN) instead of calling fail2ban down.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -10,6 +12,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
+use tokio::sync::Semaphore;
 use tokio::time::timeout;
 
 use super::codec::{self, Value, CLOSE, END, MAX_REPLY_BYTES};
@@ -23,6 +26,8 @@ pub struct Client {
     timeout: Duration,
     max_idle: usize,
     idle: Mutex<Vec<Connection>>,
+    /// One permit per connection that may be open at once.
+    permits: Semaphore,
 }
 
 #[derive(Debug)]
@@ -33,12 +38,16 @@ struct Connection {
 }
 
 impl Client {
-    pub fn new(socket: impl Into<PathBuf>, timeout: Duration, max_idle: usize) -> Self {
+    /// A client opening at most `max_connections` connections at once (and keeping as many
+    /// for reuse).
+    pub fn new(socket: impl Into<PathBuf>, timeout: Duration, max_connections: usize) -> Self {
+        let max = max_connections.max(1);
         Self {
             socket: socket.into(),
             timeout,
-            max_idle,
+            max_idle: max,
             idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(max),
         }
     }
 
@@ -66,6 +75,9 @@ impl Client {
             return Ok(Vec::new());
         }
         let request = encode_all(commands)?;
+        let Ok(Ok(_permit)) = timeout(self.timeout, self.permits.acquire()).await else {
+            return Err(self.timed_out(&commands[0]));
+        };
         let (conn, reused) = self.checkout().await?;
         match self.exchange(conn, &request, commands).await {
             Ok(replies) => Ok(replies),
@@ -127,7 +139,18 @@ impl Client {
     }
 
     async fn connect(&self) -> Result<Connection, Fail2banError> {
-        match timeout(self.timeout, UnixStream::connect(&self.socket)).await {
+        let attempt = async {
+            loop {
+                match UnixStream::connect(&self.socket).await {
+                    // The listen backlog is full (another client is being accepted): wait.
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                    other => return other,
+                }
+            }
+        };
+        match timeout(self.timeout, attempt).await {
             Err(_) => Err(Fail2banError::Unreachable {
                 socket: self.socket.clone(),
                 reason: format!("connect timed out after {:?}", self.timeout),

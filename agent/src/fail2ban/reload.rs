@@ -33,13 +33,22 @@ pub struct Reloader {
 }
 
 impl Reloader {
+    /// Tests the whole configuration (`fail2ban-client -t`) and then reloads. A reload alone
+    /// would skip a broken jail silently — and stop it if it was running — so nothing is sent
+    /// to fail2ban unless every jail's config reads cleanly.
     pub async fn reload(&self, target: &ReloadTarget) -> Result<(), Fail2banError> {
-        let mut cmd = Process::new(&self.client);
-        cmd.arg("-c")
-            .arg(&self.config_dir)
-            .arg("-s")
-            .arg(&self.socket)
-            .arg("reload");
+        let mut test = self.command();
+        test.arg("-t");
+        self.run(test).await.map_err(|e| match e {
+            Fail2banError::ClientFailed(m) => Fail2banError::ClientFailed(m.replacen(
+                "fail2ban-client reload failed",
+                "the fail2ban configuration does not load, nothing was reloaded",
+                1,
+            )),
+            other => other,
+        })?;
+        let mut cmd = self.command();
+        cmd.arg("reload");
         match target {
             ReloadTarget::All => {}
             ReloadTarget::Jail(jail) => {
@@ -49,6 +58,19 @@ impl Reloader {
                 cmd.arg("--if-exists").arg(jail.as_str());
             }
         }
+        self.run(cmd).await
+    }
+
+    fn command(&self) -> Process {
+        let mut cmd = Process::new(&self.client);
+        cmd.arg("-c")
+            .arg(&self.config_dir)
+            .arg("-s")
+            .arg(&self.socket);
+        cmd
+    }
+
+    async fn run(&self, mut cmd: Process) -> Result<(), Fail2banError> {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -59,7 +81,7 @@ impl Reloader {
         let output = match timeout(self.timeout, child.wait_with_output()).await {
             Err(_) => {
                 return Err(Fail2banError::Timeout {
-                    command: "fail2ban-client reload".into(),
+                    command: "fail2ban-client".into(),
                     after: self.timeout,
                 })
             }
@@ -81,7 +103,11 @@ fn classify(output: &str, socket: &std::path::Path) -> Fail2banError {
     let messages: Vec<&str> = output
         .lines()
         .map(strip_log_prefix)
-        .filter(|l| !l.is_empty() && *l != "Init of command line failed")
+        .filter(|l| {
+            !l.is_empty()
+                && *l != "Init of command line failed"
+                && *l != "ERROR: test configuration failed"
+        })
         .collect();
     let text = messages.join("; ");
     if let Some(jail) = text

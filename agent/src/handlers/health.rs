@@ -34,7 +34,9 @@ pub async fn get(state: &AppState) -> Result<Reply, ApiError> {
             ),
         )
     };
-    let health = HealthResponse::from_components(version, vec![fail2ban, config, client]);
+    let archive = state.history.health();
+    let health =
+        HealthResponse::from_components(version, vec![fail2ban, config, client, archive]);
     Reply::json(health.http_status(), &health)
 }
 

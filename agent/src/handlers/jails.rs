@@ -178,13 +178,21 @@ pub async fn detail(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
 }
 
 pub async fn reload_all(state: &AppState) -> Result<Reply, ApiError> {
+    let before = state.fail2ban().jail_names().await?;
     state.reloader().reload(&ReloadTarget::All).await?;
     state.forget_idle(None);
-    let running = state.fail2ban().jail_names().await?;
-    Reply::ok(
-        &CommandResponse::ok(format!("All jails reloaded; {} running", running.len()))
-            .count(running.len() as u64),
-    )
+    let after = state.fail2ban().jail_names().await?;
+    let stopped: Vec<&str> = before
+        .iter()
+        .filter(|j| !after.contains(j))
+        .map(|j| j.as_str())
+        .collect();
+    let mut message = format!("All jails reloaded; {} running", after.len());
+    if !stopped.is_empty() {
+        // -t passed, so these are jails the configuration no longer enables.
+        message += &format!("; no longer enabled in the configuration: {}", stopped.join(", "));
+    }
+    Reply::ok(&CommandResponse::ok(message).count(after.len() as u64))
 }
 
 pub async fn start(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> {
@@ -252,7 +260,12 @@ pub async fn reload(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
         .reload(&ReloadTarget::Jail(jail.clone()))
         .await?;
     state.forget_idle(Some(jail.as_str()));
-    Reply::ok(&CommandResponse::ok(format!("Jail '{jail}' reloaded")).jail(jail.as_str()))
+    let message = if state.fail2ban().is_running(&jail).await? {
+        format!("Jail '{jail}' reloaded")
+    } else {
+        format!("Jail '{jail}' reloaded and stopped: the configuration no longer enables it")
+    };
+    Reply::ok(&CommandResponse::ok(message).jail(jail.as_str()))
 }
 
 async fn ignore_state(state: &AppState, jail: &JailName) -> Result<(Vec<String>, bool), ApiError> {

@@ -214,6 +214,7 @@ pub async fn put_settings(state: &AppState, req: &ApiRequest) -> Result<Reply, A
                     Fail2banError::Exception { message, .. } => {
                         rejected(field, format!("fail2ban rejected {field}: {message}"))
                     }
+                    Fail2banError::InvalidArgument(message) => rejected(field, message),
                     other => other.into(),
                 });
             }

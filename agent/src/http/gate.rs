@@ -112,8 +112,8 @@ pub fn admit(
 }
 
 /// Requests through the edge listener are authenticated by the certificate: the edge checked
-/// the session and CSRF already, and only the control agent keeps sessions, so an agent asks
-/// for a token only where the route is about the session itself.
+/// the session and CSRF already, and only the control agent keeps sessions (and setup), so an
+/// agent asks for a token only where the route is about the session itself.
 fn admit_edge(
     state: &AppState,
     route: &Route,
@@ -130,13 +130,15 @@ fn admit_edge(
     if route.public || is_logout(route) {
         return Ok(None);
     }
-    if !state.auth.is_setup() {
-        return Err(setup_required());
-    }
+    // An agent of a fleet needs no setup of its own: the certificate is its authentication,
+    // and sessions (which need setup) live on the control agent.
     if let Some(bucket) = RateBucket::for_route(route) {
         state.auth.check_rate(bucket, client)?;
     }
     if route.pattern == "/api/v1/auth/session" {
+        if !state.auth.is_setup() {
+            return Err(setup_required());
+        }
         let token = credential(headers).map(|(_, t)| t).unwrap_or_default();
         return state.auth.check(&token).map(Some);
     }

@@ -120,7 +120,8 @@ where
             return Err(ApiError::new(
                 ErrorCode::MethodNotAllowed,
                 format!("{path} accepts only {}", names.join(", ")),
-            ));
+            )
+            .with("allow", names.join(", ")));
         }
         RouteMatch::NotFound => return Err(ApiError::not_found(format!("no route for {path}"))),
     };
@@ -152,8 +153,7 @@ where
     let result = match admitted {
         Ok(session) => {
             request.session = session;
-            // Boxed: the handlers' futures are large, and worker stacks are not.
-            Box::pin(handlers::dispatch(state, &request)).await
+            handlers::dispatch(state, &request).await
         }
         Err(e) => Err(e),
     };

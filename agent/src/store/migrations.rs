@@ -41,6 +41,41 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
+    // 2: the ban archive synced from fail2ban's database, with each address's geo answer.
+    // Every aggregate is an index-only scan: country and jail are copied into history_bans.
+    "CREATE TABLE history_jails (
+        id   INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE history_ips (
+        id             INTEGER PRIMARY KEY,
+        ip             TEXT NOT NULL UNIQUE,
+        country_code   TEXT,            -- NULL: the geo database does not know it
+        continent_code TEXT,
+        asn            TEXT,
+        org            TEXT,
+        city           TEXT
+    );
+    CREATE TABLE history_bans (
+        id           INTEGER PRIMARY KEY,
+        timeofban    INTEGER NOT NULL,
+        jail_id      INTEGER NOT NULL,
+        ip_id        INTEGER NOT NULL,
+        country_code TEXT,              -- copy of history_ips.country_code
+        bantime      INTEGER NOT NULL,
+        bancount     INTEGER NOT NULL,
+        failures     INTEGER NOT NULL,
+        matches      TEXT,              -- JSON array of lines; NULL when none were stored
+        service      TEXT
+    );
+    CREATE UNIQUE INDEX history_bans_event ON history_bans(ip_id, jail_id, timeofban);
+    CREATE INDEX history_bans_time ON history_bans(timeofban, jail_id, country_code, ip_id);
+    CREATE INDEX history_bans_jail ON history_bans(jail_id, timeofban);
+    CREATE INDEX history_bans_country ON history_bans(country_code, timeofban, jail_id);
+    CREATE TABLE history_state (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -5,7 +5,11 @@
 pub mod auth;
 pub mod bans;
 pub mod command;
+pub mod config_files;
+pub mod dashboard;
+pub mod geo;
 pub mod health;
+pub mod history;
 pub mod jails;
 pub mod server;
 
