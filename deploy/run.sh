@@ -4,8 +4,10 @@
 #   bash deploy/run.sh [--dir DIR] [--port 8650] [--failure-interval SECS]
 #
 # Installs what is missing (fail2ban from apt, the wasm32-wasip2 Rust target), builds the
-# workspace and runs target/debug/bangui-dev: a sandboxed fail2ban-server with demo jails, a
-# generator of failure lines, and the agent on http://127.0.0.1:8650. Ctrl-C stops everything.
+# workspace and the Spin components, and runs target/debug/bangui-dev, the edge shape: two
+# sandboxed fail2ban-servers with demo jails and failure generators, an agent next to each
+# (mTLS edge listeners on 8651/8652, agent-only mode on http://127.0.0.1:8650), and the dev host
+# serving spin.toml on http://127.0.0.1:8600. Ctrl-C stops everything.
 # Needs a Debian machine with Rust (rustup), run as root or with sudo for the apt step.
 set -euo pipefail
 
@@ -42,5 +44,7 @@ fi
 
 echo "==> cargo build --workspace"
 cargo build --workspace
+echo "==> cargo build --target wasm32-wasip2 --profile wasm (the Spin components)"
+cargo build --target wasm32-wasip2 --profile wasm -p 'bangui-fn-*'
 
 exec target/debug/bangui-dev "$@"

@@ -4,9 +4,9 @@
 #   bash deploy/test.sh
 #
 # Installs what is missing (fail2ban from apt, the wasm32-wasip2 Rust target), then runs, in
-# order and stopping at the first failure: rustfmt, clippy, the host build, the wasm check of the
-# shared crate and the whole test suite (unit tests plus end-to-end tests that start real
-# fail2ban-server and bangui-agent processes).
+# order and stopping at the first failure: rustfmt, clippy, the host build, the wasm build of the
+# Spin components and the whole test suite (unit tests plus end-to-end tests that start real
+# fail2ban-server, bangui-agent and bangui-devhost processes).
 # Needs a Debian machine with Rust (rustup), run as root or with sudo for the apt step.
 set -euo pipefail
 
@@ -55,8 +55,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo build --workspace --all-targets"
 cargo build --workspace --all-targets
 
-step "cargo check -p bangui-shared --target wasm32-wasip2"
-cargo check -p bangui-shared --target wasm32-wasip2
+# The one wasm build: every Spin component (and the dev host's test fixture). The components
+# pull in the shared crate, so this also proves it builds for wasm32-wasip2.
+step "cargo build --target wasm32-wasip2 --profile wasm (components)"
+cargo build --target wasm32-wasip2 --profile wasm -p 'bangui-fn-*' -p bangui-probe-component
 
 step "cargo test --workspace"
 cargo test --workspace

@@ -90,7 +90,13 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// Writes a file; keys get mode 0600. Refuses to replace files unless `force`.
-fn write(path: &Path, text: &str, secret: bool, force: bool, written: &mut Written) -> Result<(), CertsError> {
+fn write(
+    path: &Path,
+    text: &str,
+    secret: bool,
+    force: bool,
+    written: &mut Written,
+) -> Result<(), CertsError> {
     if path.exists() && !force {
         return Err(CertsError::Exists(path.to_owned()));
     }
@@ -122,7 +128,9 @@ pub fn init(opts: &InitOptions) -> Result<Written, CertsError> {
         ));
     }
     if opts.component_ids.is_empty() || opts.hosts.is_empty() {
-        return Err(CertsError::Invalid("need at least one host and one component id".into()));
+        return Err(CertsError::Invalid(
+            "need at least one host and one component id".into(),
+        ));
     }
     std::fs::create_dir_all(&opts.out).map_err(|source| CertsError::Write {
         path: opts.out.clone(),
@@ -150,19 +158,38 @@ pub fn init(opts: &InitOptions) -> Result<Written, CertsError> {
 
     // The edge's client certificate: the role travels as a SAN URI.
     let mut edge = CertificateParams::new(Vec::<String>::new())?;
-    edge.distinguished_name.push(DnType::CommonName, "BanGUI edge");
+    edge.distinguished_name
+        .push(DnType::CommonName, "BanGUI edge");
     edge.subject_alt_names = vec![uri(&opts.edge_role)?];
     edge.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     edge.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     validity(&mut edge, opts.valid_days);
     let edge_key = KeyPair::generate()?;
     let edge_cert = edge.signed_by(&edge_key, &ca)?;
-    write(&out("edge.pem"), &edge_cert.pem(), false, opts.force, &mut written)?;
-    write(&out("edge.key"), &edge_key.serialize_pem(), true, opts.force, &mut written)?;
+    write(
+        &out("edge.pem"),
+        &edge_cert.pem(),
+        false,
+        opts.force,
+        &mut written,
+    )?;
+    write(
+        &out("edge.key"),
+        &edge_key.serialize_pem(),
+        true,
+        opts.force,
+        &mut written,
+    )?;
 
     // The session signing key the control agent and the edge share.
     let session_key = keys::hex(&keys::random_bytes::<32>()?);
-    write(&out("session.key"), &format!("{session_key}\n"), true, opts.force, &mut written)?;
+    write(
+        &out("session.key"),
+        &format!("{session_key}\n"),
+        true,
+        opts.force,
+        &mut written,
+    )?;
 
     for name in &opts.agents {
         let mut params = CertificateParams::new(Vec::<String>::new())?;
@@ -173,7 +200,9 @@ pub fn init(opts: &InitOptions) -> Result<Written, CertsError> {
             .hosts
             .iter()
             .map(|h| san(h))
-            .chain(std::iter::once(uri(&format!("spiffe://bangui/agent/{name}"))))
+            .chain(std::iter::once(uri(&format!(
+                "spiffe://bangui/agent/{name}"
+            ))))
             .collect::<Result<_, _>>()?;
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
@@ -182,7 +211,13 @@ pub fn init(opts: &InitOptions) -> Result<Written, CertsError> {
         let cert = params.signed_by(&key, &ca)?;
         let (pem, key_file) = (format!("agent-{name}.pem"), format!("agent-{name}.key"));
         write(&out(&pem), &cert.pem(), false, opts.force, &mut written)?;
-        write(&out(&key_file), &key.serialize_pem(), true, opts.force, &mut written)?;
+        write(
+            &out(&key_file),
+            &key.serialize_pem(),
+            true,
+            opts.force,
+            &mut written,
+        )?;
         let snippet = format!(
             "# Edge listener of agent {name} (add to its agent.toml; pick the port).\n\
              [edge]\naddress = \"0.0.0.0:8651\"\nca = {}\ncert = {}\nkey = {}\nrole_uri = {}\n\n\
@@ -194,7 +229,13 @@ pub fn init(opts: &InitOptions) -> Result<Written, CertsError> {
             toml_str(&opts.edge_role),
             toml_str(&out("session.key").display().to_string()),
         );
-        write(&out(&format!("agent-{name}.toml")), &snippet, false, opts.force, &mut written)?;
+        write(
+            &out(&format!("agent-{name}.toml")),
+            &snippet,
+            false,
+            opts.force,
+            &mut written,
+        )?;
     }
 
     // Spin reads these paths relative to the runtime-config file, so they are bare names.
@@ -213,7 +254,13 @@ pub fn init(opts: &InitOptions) -> Result<Written, CertsError> {
         ids.join(", "),
         hosts.join(", "),
     );
-    write(&out("runtime-config.toml"), &runtime, false, opts.force, &mut written)?;
+    write(
+        &out("runtime-config.toml"),
+        &runtime,
+        false,
+        opts.force,
+        &mut written,
+    )?;
     Ok(written)
 }
 
@@ -233,8 +280,8 @@ pub fn component_ids(spin_toml: &str) -> Result<Vec<String>, CertsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::CertificateDer;
 
     fn options(out: PathBuf) -> InitOptions {
         InitOptions {
@@ -263,15 +310,24 @@ mod tests {
         // Keys are private.
         use std::os::unix::fs::PermissionsExt;
         for key in ["ca.key", "edge.key", "agent-web2.key", "session.key"] {
-            let mode = std::fs::metadata(opts.out.join(key)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(opts.out.join(key))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600, "{key}");
         }
         let runtime = read("runtime-config.toml");
-        assert!(runtime.contains("component_ids = [\"jails\", \"jail-config\"]"), "{runtime}");
+        assert!(
+            runtime.contains("component_ids = [\"jails\", \"jail-config\"]"),
+            "{runtime}"
+        );
         assert!(runtime.contains("hosts = [\"localhost\"]"), "{runtime}");
         assert!(read("agent-web2.toml").contains("agent-web2.pem"));
         assert!(matches!(init(&opts), Err(CertsError::Exists(_))));
-        let forced = InitOptions { force: true, ..opts };
+        let forced = InitOptions {
+            force: true,
+            ..opts
+        };
         assert!(init(&forced).is_ok());
     }
 

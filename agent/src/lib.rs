@@ -69,7 +69,12 @@ pub async fn serve(
     let edge_task = edge.map(|listener| {
         let filter = http::api(state.clone());
         let stop = stopped(stop_rx.clone());
-        tokio::spawn(http::server::serve(listener.tcp, filter, listener.transport, stop))
+        tokio::spawn(http::server::serve(
+            listener.tcp,
+            filter,
+            listener.transport,
+            stop,
+        ))
     });
     let user_task = http::server::serve(
         user.tcp,

@@ -11,8 +11,8 @@ use bangui_agent::config::AgentConfig;
 use bangui_agent::http::server::Transport;
 use bangui_agent::state::AppState;
 use bangui_agent::Listener;
-use tokio::net::TcpListener;
 use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]

@@ -31,11 +31,7 @@ impl Link {
     fn new(config: &AgentConfig, socket: &Path) -> Self {
         let f = &config.fail2ban;
         Self {
-            client: Arc::new(Client::new(
-                socket,
-                f.command_timeout(),
-                f.max_connections,
-            )),
+            client: Arc::new(Client::new(socket, f.command_timeout(), f.max_connections)),
             reloader: Reloader {
                 client: f.client.clone(),
                 config_dir: f.config_dir.clone(),

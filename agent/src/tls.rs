@@ -63,13 +63,15 @@ pub fn edge_acceptor(ca: &Path, cert: &Path, key: &Path) -> Result<TlsAcceptor, 
         })?;
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier =
-        rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-            .build()
-            .map_err(|e| TlsError::Cert {
-                path: ca.display().to_string(),
-                reason: e.to_string(),
-            })?;
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .map_err(|e| TlsError::Cert {
+        path: ca.display().to_string(),
+        reason: e.to_string(),
+    })?;
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(verifier)

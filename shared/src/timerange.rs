@@ -185,11 +185,9 @@ impl BucketSize {
         };
         let boundary = match self {
             Self::Hour => return t - i64::from(local.minute() * 60 + local.second()),
-            Self::SixHours => local_instant(
-                local.date_naive(),
-                local.hour() - local.hour() % 6,
-                tz,
-            ),
+            Self::SixHours => {
+                local_instant(local.date_naive(), local.hour() - local.hour() % 6, tz)
+            }
             Self::Day => local_instant(local.date_naive(), 0, tz),
             Self::Week => {
                 let back = i64::from(local.weekday().num_days_from_monday());
@@ -343,11 +341,7 @@ mod tests {
     fn berlin_day_buckets_are_23_and_25_hours_on_dst_days() {
         // Spring: 2026-03-29 02:00 CET -> 03:00 CEST.
         let now = utc("2026-04-02T10:00:00Z");
-        let b = buckets(
-            TimeRange::Last7Days.window(now),
-            BucketSize::Day,
-            BERLIN,
-        );
+        let b = buckets(TimeRange::Last7Days.window(now), BucketSize::Day, BERLIN);
         let spring = b
             .iter()
             .find(|x| x.start == utc("2026-03-28T23:00:00Z"))
@@ -440,8 +434,14 @@ mod tests {
     fn zones_with_half_hour_offsets_align_to_their_own_hours() {
         let kolkata: Tz = parse_tz("Asia/Kolkata").unwrap();
         let t = utc("2026-06-10T12:00:00Z"); // 17:30 local
-        assert_eq!(BucketSize::Hour.floor(t, kolkata), utc("2026-06-10T11:30:00Z"));
-        assert_eq!(BucketSize::Day.floor(t, kolkata), utc("2026-06-09T18:30:00Z"));
+        assert_eq!(
+            BucketSize::Hour.floor(t, kolkata),
+            utc("2026-06-10T11:30:00Z")
+        );
+        assert_eq!(
+            BucketSize::Day.floor(t, kolkata),
+            utc("2026-06-09T18:30:00Z")
+        );
         assert!(parse_tz("Mars/Olympus").is_err());
     }
 }

@@ -309,7 +309,12 @@ impl Agent {
         let post = move |path: &'static str, body: Value| {
             let (http, url) = (http.clone(), format!("{base}{path}"));
             async move {
-                let r = http.post(url).json(&body).send().await.map_err(|e| e.to_string())?;
+                let r = http
+                    .post(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let status = r.status().as_u16();
                 let body: Value = r.json().await.unwrap_or(Value::Null);
                 Ok::<_, String>((status, body))
@@ -329,9 +334,11 @@ impl Agent {
                 if status != 201 {
                     return Err(format!("setup answered {status}: {body}"));
                 }
-                let (status, body) =
-                    post("/api/v1/auth/login", serde_json::json!({ "password": TEST_PASSWORD }))
-                        .await?;
+                let (status, body) = post(
+                    "/api/v1/auth/login",
+                    serde_json::json!({ "password": TEST_PASSWORD }),
+                )
+                .await?;
                 match (status, body["token"].as_str()) {
                     (200, Some(token)) => Ok(token.to_owned()),
                     _ => Err(format!("login answered {status}: {body}")),
@@ -451,5 +458,4 @@ mod tests {
         );
         assert!(text.ends_with("\n\n[later]\nkey = 1\n"), "{text}");
     }
-
 }

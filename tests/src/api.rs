@@ -105,7 +105,8 @@ impl ApiClient {
 
     /// `DELETE path` with a JSON body.
     pub async fn delete_json(&self, path: &str, body: &Value) -> Response {
-        self.send(self.request(Method::DELETE, path).json(body)).await
+        self.send(self.request(Method::DELETE, path).json(body))
+            .await
     }
 
     /// `POST path` with a body sent as is (e.g. malformed JSON) and the given `Content-Type`.
@@ -114,7 +115,13 @@ impl ApiClient {
     }
 
     /// Any method with a body sent as is and the given `Content-Type`.
-    pub async fn raw(&self, method: Method, path: &str, body: &str, content_type: &str) -> Response {
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: &str,
+        content_type: &str,
+    ) -> Response {
         let request = self
             .request(method, path)
             .header(reqwest::header::CONTENT_TYPE, content_type)

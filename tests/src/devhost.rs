@@ -25,6 +25,8 @@ pub struct DevHostConfig {
     pub manifest: PathBuf,
     pub runtime_config: Option<PathBuf>,
     pub variables: Vec<(String, String)>,
+    /// `--listen`; default `127.0.0.1:0`.
+    pub listen: Option<String>,
     pub echo_output: bool,
 }
 
@@ -46,7 +48,7 @@ impl DevHost {
             .arg("-f")
             .arg(&config.manifest)
             .arg("--listen")
-            .arg("127.0.0.1:0");
+            .arg(config.listen.as_deref().unwrap_or("127.0.0.1:0"));
         if let Some(rc) = &config.runtime_config {
             command.arg("--runtime-config-file").arg(rc);
         }

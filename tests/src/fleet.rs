@@ -48,17 +48,7 @@ impl Fleet {
         let certs_dir = dir.path().join("certs");
         let names: Vec<String> = (1..=agents).map(|i| format!("agent{i}")).collect();
         let manifest = DevHost::manifest_path();
-        let spin = std::fs::read_to_string(&manifest).expect("spin.toml");
-        certs::init(&InitOptions {
-            out: certs_dir.clone(),
-            agents: names.clone(),
-            hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
-            component_ids: certs::component_ids(&spin).expect("component ids"),
-            edge_role: "spiffe://bangui/edge".into(),
-            valid_days: 30,
-            force: false,
-        })
-        .expect("certs init");
+        init_certs(&certs_dir, &names, false).expect("certs init");
 
         let members: Vec<Member> = names
             .iter()
@@ -68,7 +58,7 @@ impl Fleet {
                 let port = EDGE_BASE_PORT + 1 + i as u16;
                 let agent = Agent::start_with(&fail2ban, |c| {
                     c.setup = i == 0;
-                    c.extra_toml = member_toml(&certs_dir, name, port);
+                    c.extra_toml = edge_toml(&certs_dir, name, port) + TEST_LIMITS;
                 });
                 Member {
                     name: name.clone(),
@@ -78,22 +68,22 @@ impl Fleet {
             })
             .collect();
 
-        let agents_var: Vec<String> = members
-            .iter()
-            .enumerate()
-            .map(|(i, m)| format!("{}=https://localhost:{}", m.name, EDGE_BASE_PORT + 1 + i as u16))
-            .collect();
         let key = std::fs::read_to_string(certs_dir.join("session.key")).expect("session key");
         let mut vars = vec![
-            ("agents".to_owned(), agents_var.join(",")),
+            ("agents".to_owned(), agents_variable(&names)),
             ("control_agent".to_owned(), members[0].name.clone()),
             ("session_signing_key".to_owned(), key.trim().to_owned()),
         ];
-        vars.extend(variables.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        vars.extend(
+            variables
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
         let devhost = DevHost::start(&DevHostConfig {
             manifest,
             runtime_config: Some(certs_dir.join("runtime-config.toml")),
             variables: vars,
+            listen: None,
             echo_output: std::env::var_os("BANGUI_ECHO").is_some(),
         });
         devhost.set_token(members[0].agent.token());
@@ -111,8 +101,9 @@ impl Fleet {
     }
 }
 
-/// The `[edge]` and `[auth]` config of one member.
-fn member_toml(certs: &Path, name: &str, port: u16) -> String {
+/// The `[edge]` and `[auth]` config of one fleet member: its edge listener on `port` with the
+/// fleet's certificates, and the shared session key.
+pub fn edge_toml(certs: &Path, name: &str, port: u16) -> String {
     let p = |f: String| serde_json::Value::from(certs.join(f).display().to_string()).to_string();
     format!(
         "[edge]\naddress = \"127.0.0.1:{port}\"\nca = {}\ncert = {}\nkey = {}\n\n[auth]\nsigning_key_file = {}\n",
@@ -121,4 +112,34 @@ fn member_toml(certs: &Path, name: &str, port: u16) -> String {
         p(format!("agent-{name}.key")),
         p("session.key".into()),
     )
+}
+
+/// The edge's calls in tests all come from one client: lift the write limits so a table-driven
+/// run over every route is not throttled.
+const TEST_LIMITS: &str =
+    "\n[limits]\nban = 10000\nunban = 10000\njail = 10000\nconfig = 10000\nimport = 10000\n";
+
+/// The `agents` variable for members on consecutive edge ports.
+pub fn agents_variable(names: &[String]) -> String {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{n}=https://localhost:{}", EDGE_BASE_PORT + 1 + i as u16))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Generates the fleet certificates for `names` into `out`, for the components of `spin.toml`.
+pub fn init_certs(out: &Path, names: &[String], force: bool) -> Result<(), certs::CertsError> {
+    let spin = std::fs::read_to_string(DevHost::manifest_path()).unwrap_or_default();
+    certs::init(&InitOptions {
+        out: out.to_owned(),
+        agents: names.to_vec(),
+        hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+        component_ids: certs::component_ids(&spin)?,
+        edge_role: "spiffe://bangui/edge".into(),
+        valid_days: 825,
+        force,
+    })
+    .map(|_| ())
 }

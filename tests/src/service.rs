@@ -74,14 +74,18 @@ impl Service {
                             }
                         }
                     }
-                    None => break format!("cannot read an address from the readiness line {line:?}"),
+                    None => {
+                        break format!("cannot read an address from the readiness line {line:?}")
+                    }
                 },
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if let Ok(Some(status)) = child.try_wait() {
                         break format!("{name} exited ({status}) before it was ready");
                     }
                     if started.elapsed() >= READY_DEADLINE {
-                        break format!("{name} printed no readiness line within {READY_DEADLINE:?}");
+                        break format!(
+                            "{name} printed no readiness line within {READY_DEADLINE:?}"
+                        );
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
@@ -184,7 +188,10 @@ fn drain(
             if echo {
                 eprintln!("{line}");
             }
-            if ready.as_ref().is_some_and(|(p, _)| line.starts_with(p.as_str())) {
+            if ready
+                .as_ref()
+                .is_some_and(|(p, _)| line.starts_with(p.as_str()))
+            {
                 if let Some((_, tx)) = ready.take() {
                     let _ = tx.send(line.clone());
                 }
@@ -227,6 +234,9 @@ mod tests {
             Some(("https", "[::1]:80".parse().unwrap()))
         );
         assert_eq!(parse_ready_line("something else", p), None);
-        assert_eq!(parse_ready_line("bangui-agent listening on ftp://1.2.3.4:5", p), None);
+        assert_eq!(
+            parse_ready_line("bangui-agent listening on ftp://1.2.3.4:5", p),
+            None
+        );
     }
 }

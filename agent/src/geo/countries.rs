@@ -284,7 +284,9 @@ mod tests {
     #[test]
     fn table_is_sorted_and_complete() {
         assert!(COUNTRIES.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(COUNTRIES.iter().all(|(_, _, c)| continent_name(c).is_some()));
+        assert!(COUNTRIES
+            .iter()
+            .all(|(_, _, c)| continent_name(c).is_some()));
         assert_eq!(country("DE"), Some(("Germany", "EU")));
         assert_eq!(country("US"), Some(("United States", "NA")));
         assert_eq!(country("ZZ"), None);

@@ -71,7 +71,9 @@ impl Geo {
     pub fn open(config: &AgentConfig) -> Self {
         let path = match &config.geo.database {
             Some(p) => Some(p.clone()),
-            None => candidates(&config.state.dir).into_iter().find(|p| p.is_file()),
+            None => candidates(&config.state.dir)
+                .into_iter()
+                .find(|p| p.is_file()),
         };
         let geo = Self {
             path,
@@ -195,10 +197,14 @@ fn detail(r: Record) -> GeoDetail {
     let code = r
         .country_code
         .or_else(|| r.country.as_ref().and_then(|c| c.iso_code.clone()))
-        .or_else(|| r.registered_country.as_ref().and_then(|c| c.iso_code.clone()))
+        .or_else(|| {
+            r.registered_country
+                .as_ref()
+                .and_then(|c| c.iso_code.clone())
+        })
         .map(|c| c.to_ascii_uppercase())
         .filter(|c| c.len() == 2);
-        let known = code.as_deref().and_then(countries::country);
+    let known = code.as_deref().and_then(countries::country);
     let from_db_name = r
         .country
         .as_ref()
@@ -305,7 +311,10 @@ mod tests {
         assert_eq!(fr.city.as_deref(), Some("Paris"));
         assert_eq!(fr.asn.as_deref(), Some("AS3215"));
         assert_eq!(fr.org.as_deref(), Some("Orange"));
-        assert_eq!(loaded.lookup("203.0.113.1".parse().unwrap()), GeoDetail::default());
+        assert_eq!(
+            loaded.lookup("203.0.113.1".parse().unwrap()),
+            GeoDetail::default()
+        );
 
         // Same file: nothing to do. A replaced file is picked up.
         assert!(!geo.refresh());
@@ -322,7 +331,12 @@ mod tests {
     fn missing_or_garbage_files_leave_addresses_unknown() {
         let dir = tempfile::tempdir().unwrap();
         let missing = Geo::open(&config_with(&dir.path().join("none.mmdb")));
-        assert!(missing.current().error.clone().unwrap().contains("not found"));
+        assert!(missing
+            .current()
+            .error
+            .clone()
+            .unwrap()
+            .contains("not found"));
         let path = dir.path().join("bad.mmdb");
         std::fs::write(&path, b"not a database").unwrap();
         let bad = Geo::open(&config_with(&path));

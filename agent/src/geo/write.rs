@@ -214,8 +214,14 @@ mod tests {
     fn maxminddb_reads_what_we_write() {
         let mut w = Writer::new("test-country", 1_700_000_000);
         w.insert("192.0.2.0/24".parse().unwrap(), &Writer::country_code("DE"));
-        w.insert("192.0.2.128/25".parse().unwrap(), &Writer::country_code("FR"));
-        w.insert("2001:db8::/32".parse().unwrap(), &Writer::country_code("JP"));
+        w.insert(
+            "192.0.2.128/25".parse().unwrap(),
+            &Writer::country_code("FR"),
+        );
+        w.insert(
+            "2001:db8::/32".parse().unwrap(),
+            &Writer::country_code("JP"),
+        );
         let reader = maxminddb::Reader::from_source(w.to_bytes()).unwrap();
         assert_eq!(reader.metadata().database_type, "test-country");
         let cc = |ip: &str| -> Option<String> {

@@ -35,8 +35,7 @@ pub async fn get(state: &AppState) -> Result<Reply, ApiError> {
         )
     };
     let archive = state.history.health();
-    let health =
-        HealthResponse::from_components(version, vec![fail2ban, config, client, archive]);
+    let health = HealthResponse::from_components(version, vec![fail2ban, config, client, archive]);
     Reply::json(health.http_status(), &health)
 }
 

@@ -1,9 +1,7 @@
 //! `/api/v1/history*`: archived bans, one address's timeline. The query parsing here is shared
 //! with the dashboard, so both compute their window with the same function.
 
-use bangui_shared::models::history::{
-    parse_ip_prefix, IpDetailResponse, OriginFilter, Source,
-};
+use bangui_shared::models::history::{parse_ip_prefix, IpDetailResponse, OriginFilter, Source};
 use bangui_shared::pagination::{Page, PageRequest};
 use bangui_shared::timerange::{TimeRange, Window, SLACK_SECONDS};
 use bangui_shared::validate::{parse_ip, JailName};
@@ -53,7 +51,11 @@ pub(super) async fn parse_query(
     };
     let source = match source {
         Some(s) => s,
-        None => req.query("source").map(str::parse).transpose()?.unwrap_or_default(),
+        None => req
+            .query("source")
+            .map(str::parse)
+            .transpose()?
+            .unwrap_or_default(),
     };
     let mut window = range.map_or(Window::ALL_TIME, |r| r.window(now));
     match source {
@@ -88,7 +90,11 @@ pub(super) fn timezone(state: &AppState) -> Tz {
 }
 
 /// One page of bans for `query`.
-pub(super) async fn ban_page(state: &AppState, req: &ApiRequest, query: Query) -> Result<Reply, ApiError> {
+pub(super) async fn ban_page(
+    state: &AppState,
+    req: &ApiRequest,
+    query: Query,
+) -> Result<Reply, ApiError> {
     let page = PageRequest::parse(req.query("page"), req.query("page_size"))?;
     let filter = query.filter;
     let (items, total) = state

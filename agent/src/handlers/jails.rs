@@ -190,7 +190,10 @@ pub async fn reload_all(state: &AppState) -> Result<Reply, ApiError> {
     let mut message = format!("All jails reloaded; {} running", after.len());
     if !stopped.is_empty() {
         // -t passed, so these are jails the configuration no longer enables.
-        message += &format!("; no longer enabled in the configuration: {}", stopped.join(", "));
+        message += &format!(
+            "; no longer enabled in the configuration: {}",
+            stopped.join(", ")
+        );
     }
     Reply::ok(&CommandResponse::ok(message).count(after.len() as u64))
 }
@@ -300,9 +303,10 @@ async fn change_ignore(
     add: bool,
 ) -> Result<(JailName, String, Vec<String>), ApiError> {
     let jail = req.jail()?;
+    // The jail first: an unknown jail is a 404 whatever the body says.
+    let (before, _) = ignore_state(state, &jail).await?;
     let body: IgnoreIpRequest = req.json()?;
     let entry = parse_ip_or_net(&body.ip)?.to_string();
-    let (before, _) = ignore_state(state, &jail).await?;
     let command = if add {
         Command::AddIgnoreIp(jail.clone(), entry.clone())
     } else {

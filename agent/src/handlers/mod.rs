@@ -75,7 +75,9 @@ pub fn dispatch<'a>(state: &'a AppState, req: &'a ApiRequest) -> HandlerFuture<'
         (Get, "/api/v1/config/jails/{name}") => Box::pin(jail_config::detail(state, req)),
         (Put, "/api/v1/config/jails/{name}") => Box::pin(jail_config::update(state, req)),
         (Post, "/api/v1/config/jails/{name}/commit") => Box::pin(jail_config::commit(state, req)),
-        (Get, "/api/v1/config/jails/{name}/rollback") => Box::pin(jail_config::rollback(state, req)),
+        (Get, "/api/v1/config/jails/{name}/rollback") => {
+            Box::pin(jail_config::rollback(state, req))
+        }
         (Delete, "/api/v1/config/jails/{name}") => Box::pin(jail_config::delete(state, req)),
         (Post, "/api/v1/config/jails") => Box::pin(jail_config::create(state, req)),
         (Get, "/api/v1/config/jails/{name}/files") => Box::pin(jail_config::files(state, req)),

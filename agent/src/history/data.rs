@@ -19,7 +19,8 @@ pub fn parse(value: ValueRef<'_>) -> BanData {
         ValueRef::Text(b) | ValueRef::Blob(b) => b,
         _ => return BanData::default(),
     };
-    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&String::from_utf8_lossy(bytes)) else {
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&String::from_utf8_lossy(bytes))
+    else {
         return BanData::default();
     };
     let failures = map
@@ -99,7 +100,14 @@ mod tests {
 
     #[test]
     fn null_and_odd_values_give_empty_data() {
-        for odd in ["null", "", "[1,2]", "\"x\"", "{", "{\"failures\": \"many\"}"] {
+        for odd in [
+            "null",
+            "",
+            "[1,2]",
+            "\"x\"",
+            "{",
+            "{\"failures\": \"many\"}",
+        ] {
             assert_eq!(blob(odd), BanData::default(), "{odd:?}");
         }
         assert_eq!(parse(ValueRef::Null), BanData::default());

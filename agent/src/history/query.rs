@@ -16,6 +16,9 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 use super::data;
 use crate::geo::countries;
 
+/// A prefix matching at most this many addresses is looked up address by address.
+const FEW_ADDRESSES: i64 = 5000;
+
 /// Which archived bans a query covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filter {
@@ -32,15 +35,33 @@ impl Filter {
         self.sql_terms(true)
     }
 
-    /// The index for a `GROUP BY` on `leading` (an index that starts with the group column
-    /// and covers the other filters): groups stream out of it with no temporary tree. An
-    /// address filter needs `ip_id`, which only the time index holds.
-    fn group_index(&self, leading: &'static str) -> &'static str {
-        if self.ip_prefix.is_some() {
-            "history_bans_time"
+    /// The index to drive a query by: `leading` without an address filter (the time index
+    /// for lists and counts; for a `GROUP BY`, an index starting with the group column and
+    /// covering the other filters, so groups stream out with no temporary tree). A prefix
+    /// matching few addresses is driven by each address's bans; one matching many, by time
+    /// (the only other index holding `ip_id`).
+    fn index(
+        &self,
+        conn: &Connection,
+        leading: &'static str,
+    ) -> Result<&'static str, rusqlite::Error> {
+        let Some(prefix) = &self.ip_prefix else {
+            return Ok(leading);
+        };
+        let n: i64 = conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM
+                 (SELECT 1 FROM history_ips WHERE ip >= ?1 AND ip < ?2 LIMIT ?3)",
+            )?
+            .query_row(
+                rusqlite::params![prefix, format!("{prefix}\u{7f}"), FEW_ADDRESSES + 1],
+                |r| r.get(0),
+            )?;
+        Ok(if n <= FEW_ADDRESSES {
+            "history_bans_event"
         } else {
-            leading
-        }
+            "history_bans_time"
+        })
     }
 
     fn sql_terms(&self, with_window: bool) -> (String, Vec<Value>) {
@@ -67,9 +88,7 @@ impl Filter {
         if let Some(prefix) = &self.ip_prefix {
             // Every address starting with the prefix sorts below prefix + DEL (addresses are
             // ASCII below 0x7f): an index range on history_ips.ip.
-            terms.push(
-                "b.ip_id IN (SELECT id FROM history_ips WHERE ip >= ? AND ip < ?)".into(),
-            );
+            terms.push("b.ip_id IN (SELECT id FROM history_ips WHERE ip >= ? AND ip < ?)".into());
             args.push(Value::Text(prefix.clone()));
             args.push(Value::Text(format!("{prefix}\u{7f}")));
         }
@@ -108,8 +127,9 @@ pub fn geo_detail(
 /// How many bans match.
 pub fn count(conn: &Connection, f: &Filter) -> Result<u64, rusqlite::Error> {
     let (cond, args) = f.sql();
+    let index = f.index(conn, "history_bans_time")?;
     conn.prepare_cached(&format!(
-        "SELECT COUNT(*) FROM history_bans b WHERE {cond}"
+        "SELECT COUNT(*) FROM history_bans b INDEXED BY {index} WHERE {cond}"
     ))?
     .query_row(params_from_iter(args), |r| r.get::<_, i64>(0))
     .map(|n| n.max(0) as u64)
@@ -127,11 +147,13 @@ pub fn page(
     args.push(Value::Integer(
         i64::try_from(page.offset()).unwrap_or(i64::MAX),
     ));
-    // The ORDER BY is exactly history_bans_time reversed, so a page costs no sort.
+    // The ORDER BY is exactly history_bans_time reversed, so a page costs no sort (unless a
+    // few addresses drive the query; their bans are then sorted).
+    let index = f.index(conn, "history_bans_time")?;
     let sql = format!(
         "SELECT b.timeofban, j.name, i.ip, b.bantime, b.bancount, b.failures, b.matches,
                 b.service, i.country_code, i.asn, i.org
-         FROM history_bans b
+         FROM history_bans b INDEXED BY {index}
          JOIN history_jails j ON j.id = b.jail_id
          JOIN history_ips i ON i.id = b.ip_id
          WHERE {cond}
@@ -174,7 +196,7 @@ pub fn by_country(conn: &Connection, f: &Filter) -> Result<Vec<CountryCount>, ru
     let sql = format!(
         "SELECT b.country_code, COUNT(*) AS n FROM history_bans b INDEXED BY {}
          WHERE {cond} GROUP BY b.country_code ORDER BY n DESC, b.country_code",
-        f.group_index("history_bans_country")
+        f.index(conn, "history_bans_country")?
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), |r| {
@@ -200,7 +222,7 @@ pub fn by_jail(conn: &Connection, f: &Filter) -> Result<Vec<JailCount>, rusqlite
             WHERE {cond} GROUP BY b.jail_id) c
          JOIN history_jails j ON j.id = c.jail_id
          ORDER BY c.n DESC, j.name",
-        f.group_index("history_bans_jail")
+        f.index(conn, "history_bans_jail")?
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), |r| {
@@ -213,20 +235,25 @@ pub fn by_jail(conn: &Connection, f: &Filter) -> Result<Vec<JailCount>, rusqlite
 }
 
 /// Bans per bucket, in bucket order: one statement of one index range count per bucket.
-pub fn trend(conn: &Connection, f: &Filter, buckets: &[Bucket]) -> Result<Vec<u64>, rusqlite::Error> {
+pub fn trend(
+    conn: &Connection,
+    f: &Filter,
+    buckets: &[Bucket],
+) -> Result<Vec<u64>, rusqlite::Error> {
     if buckets.is_empty() {
         return Ok(Vec::new());
     }
     // The bucket bounds already hold the window; a second range on timeofban would make
     // SQLite scan the whole window for every bucket.
     let (cond, args) = f.sql_terms(false);
+    let index = f.index(conn, "history_bans_time")?;
     // The bounds are integers computed here, not input, so they are written into the SQL.
     let columns: Vec<String> = buckets
         .iter()
         .map(|b| {
             let (lo, hi) = b.clamped(f.window);
             format!(
-                "(SELECT COUNT(*) FROM history_bans b INDEXED BY history_bans_time
+                "(SELECT COUNT(*) FROM history_bans b INDEXED BY {index}
                   WHERE b.timeofban >= {lo} AND b.timeofban < {hi} AND {cond})"
             )
         })

@@ -14,7 +14,10 @@ use crate::geo::Loaded;
 const CHUNK: i64 = 10_000;
 
 /// Looks every archived address up in `geo`.
-pub fn all(archive: &mut Connection, geo: &Loaded) -> Result<GeoReResolveResponse, rusqlite::Error> {
+pub fn all(
+    archive: &mut Connection,
+    geo: &Loaded,
+) -> Result<GeoReResolveResponse, rusqlite::Error> {
     let mut out = GeoReResolveResponse {
         resolved: 0,
         unresolved: 0,

@@ -354,7 +354,11 @@ fn load_cursor(conn: &Connection) -> Result<Cursor, rusqlite::Error> {
 }
 
 fn save_cursor(conn: &Connection, c: &Cursor) -> Result<(), rusqlite::Error> {
-    set_state(conn, "cursor_source", c.source.as_deref().unwrap_or_default())?;
+    set_state(
+        conn,
+        "cursor_source",
+        c.source.as_deref().unwrap_or_default(),
+    )?;
     set_state(conn, "cursor_rowid", &c.rowid.to_string())?;
     set_state(conn, "cursor_key", c.key.as_deref().unwrap_or_default())?;
     Ok(())
@@ -389,9 +393,17 @@ mod tests {
         let r = run(&mut arch, f2b.path(), &opts(), &geo).unwrap();
         assert_eq!((r.read, r.added, r.rescanned), (3, 3, false));
         let r = run(&mut arch, f2b.path(), &opts(), &geo).unwrap();
-        assert_eq!((r.read, r.added), (0, 0), "the cursor skips what was copied");
+        assert_eq!(
+            (r.read, r.added),
+            (0, 0),
+            "the cursor skips what was copied"
+        );
         let ip: String = arch
-            .query_row("SELECT ip FROM history_ips WHERE ip LIKE '2001%'", [], |r| r.get(0))
+            .query_row(
+                "SELECT ip FROM history_ips WHERE ip LIKE '2001%'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(ip, "2001:db8::1");
 

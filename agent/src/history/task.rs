@@ -75,7 +75,13 @@ pub async fn sync_once(state: &AppState) -> Result<SyncReport, SyncError> {
     });
     if let Ok(r) = &result {
         if r.added > 0 || r.purged > 0 || r.rescanned {
-            tracing::info!(read = r.read, added = r.added, purged = r.purged, rescanned = r.rescanned, "ban archive synced");
+            tracing::info!(
+                read = r.read,
+                added = r.added,
+                purged = r.purged,
+                rescanned = r.rescanned,
+                "ban archive synced"
+            );
         }
     }
     result

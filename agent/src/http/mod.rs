@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bangui_shared::routes::{allowed_methods, match_route, Method, RouteMatch};
+use bangui_shared::routes::{allowed_methods, match_route, Method, Route, RouteMatch};
 use bangui_shared::{ApiError, ErrorCode};
 use bytes::{Buf, Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
@@ -153,7 +153,9 @@ where
     let result = match admitted {
         Ok(session) => {
             request.session = session;
-            handlers::dispatch(state, &request).await
+            handlers::dispatch(state, &request)
+                .await
+                .map_err(|e| body_error_per_contract(route, e))
         }
         Err(e) => Err(e),
     };
@@ -165,6 +167,18 @@ where
         audit::record(state, &request, status, code).await;
     }
     result.map(|reply| respond::success(reply, correlation_id))
+}
+
+/// A bad body is a 422 — except on routes whose contract lists 400 and not 422 (e.g.
+/// `POST /bans`): there it is a 400 with the same detail.
+fn body_error_per_contract(route: &Route, err: ApiError) -> ApiError {
+    let statuses = route.statuses;
+    if err.code == ErrorCode::InvalidBody && !statuses.contains(&422) && statuses.contains(&400) {
+        let mut moved = ApiError::invalid_input(err.detail);
+        moved.metadata = err.metadata;
+        return moved.with("reason", "invalid_body");
+    }
+    err
 }
 
 fn to_method(m: &warp::http::Method) -> Option<Method> {

@@ -34,7 +34,10 @@ pub enum Transport {
     Plain,
     Tls(TlsAcceptor),
     /// Mutual TLS; requests carry an [`EdgePeer`].
-    Edge { acceptor: TlsAcceptor, role_uri: String },
+    Edge {
+        acceptor: TlsAcceptor,
+        role_uri: String,
+    },
 }
 
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);

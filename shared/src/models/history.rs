@@ -123,7 +123,11 @@ fn one_of<T: Copy>(field: &str, raw: &str, values: &[(&str, T)]) -> Result<T, Ap
             let names: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
             ApiError::invalid_field(
                 field,
-                format!("{field} must be one of {}, got {}", names.join(", "), quoted(raw)),
+                format!(
+                    "{field} must be one of {}, got {}",
+                    names.join(", "),
+                    quoted(raw)
+                ),
             )
         })
 }
@@ -199,7 +203,10 @@ mod tests {
     fn origin_follows_the_blocklist_jail() {
         assert_eq!(Origin::of_jail("blocklist-import"), Origin::Blocklist);
         assert_eq!(Origin::of_jail("sshd"), Origin::Selfblock);
-        assert_eq!(serde_json::to_value(Origin::Selfblock).unwrap(), "selfblock");
+        assert_eq!(
+            serde_json::to_value(Origin::Selfblock).unwrap(),
+            "selfblock"
+        );
     }
 
     #[test]
@@ -207,7 +214,10 @@ mod tests {
         assert_eq!("all".parse::<OriginFilter>().unwrap(), OriginFilter::All);
         assert_eq!("archive".parse::<Source>().unwrap(), Source::Archive);
         let err = "both".parse::<Source>().unwrap_err();
-        assert_eq!((err.status(), err.metadata["field"].as_str()), (400, Some("source")));
+        assert_eq!(
+            (err.status(), err.metadata["field"].as_str()),
+            (400, Some("source"))
+        );
         assert_eq!(
             "x".parse::<OriginFilter>().unwrap_err().detail,
             "origin must be one of all, blocklist, selfblock, got 'x'"

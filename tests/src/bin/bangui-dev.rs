@@ -1,10 +1,12 @@
-//! `bangui-dev`: the local development setup behind `bash deploy/run.sh`.
+//! `bangui-dev`: the local development setup behind `bash deploy/run.sh` — the edge shape.
 //!
-//! Starts a sandboxed `fail2ban-server` (the same harness the tests use, in a directory kept
-//! between runs), a failure generator that makes bans appear, and the agent on
-//! `127.0.0.1:PORT`; prints the URL and a few `curl` examples; on SIGINT, SIGTERM or SIGHUP
-//! stops the agent, then fail2ban, and exits 0. If the agent or fail2ban exits by itself, it
-//! stops the other and exits 1.
+//! In a directory kept between runs: fleet certificates (generated on the first run), two
+//! sandboxed `fail2ban-server`s (the same harness the tests use) with failure generators that
+//! make bans appear, an agent next to each (agent1 also serves agent-only mode on
+//! `127.0.0.1:PORT`; both have mTLS edge listeners on 8651/8652), and the dev host running
+//! `spin.toml` on `127.0.0.1:EDGE_PORT`. Prints the URLs and `curl` examples; on SIGINT, SIGTERM
+//! or SIGHUP stops everything and exits 0. If a process exits by itself, it stops the rest and
+//! exits 1.
 #![forbid(unsafe_code)]
 
 use std::error::Error;
@@ -12,7 +14,7 @@ use std::path::PathBuf;
 use std::process::{ExitCode, ExitStatus};
 use std::time::Duration;
 
-use bangui_tests::{Agent, AgentConfig, Fail2ban, FailureGenerator};
+use bangui_tests::{fleet, Agent, AgentConfig, DevHost, DevHostConfig, Fail2ban, FailureGenerator};
 use clap::Parser;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
@@ -25,8 +27,12 @@ struct Args {
     #[arg(long, default_value = "/tmp/bangui-dev")]
     dir: PathBuf,
     /// Port for the agent on 127.0.0.1.
+    /// Agent-only listener of agent1.
     #[arg(long, default_value_t = 8650)]
     port: u16,
+    /// The edge (dev host running spin.toml).
+    #[arg(long, default_value_t = 8600)]
+    edge_port: u16,
     /// Seconds between rounds of generated failure lines; 0 turns the generator off.
     #[arg(long, default_value_t = 2.0)]
     failure_interval: f64,
@@ -92,25 +98,68 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
         Signals::new()?
     };
 
-    eprintln!("bangui-dev: starting fail2ban in {}", args.dir.display());
-    let mut fail2ban = Fail2ban::builder().dir(&args.dir).try_start()?;
-    let generator = interval.map(|interval| FailureGenerator::for_fail2ban(&fail2ban, interval));
-    let mut config = AgentConfig::for_fail2ban(&fail2ban);
-    config.listen = format!("127.0.0.1:{}", args.port);
-    config.config_file = Some(args.dir.join("agent.toml"));
-    config.echo_output = true;
-    eprintln!("bangui-dev: starting the agent on {}", config.listen);
-    let mut agent = Agent::try_start_config(config)?;
+    std::fs::create_dir_all(&args.dir)?;
+    let names: Vec<String> = vec!["agent1".into(), "agent2".into()];
+    let certs = args.dir.join("certs");
+    if !certs.join("ca.pem").exists() {
+        eprintln!(
+            "bangui-dev: generating fleet certificates in {}",
+            certs.display()
+        );
+        fleet::init_certs(&certs, &names, false)?;
+    }
+    let mut members = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let dir = args.dir.join(name);
+        eprintln!("bangui-dev: starting fail2ban in {}", dir.display());
+        let fail2ban = Fail2ban::builder().dir(&dir).try_start()?;
+        let generator =
+            interval.map(|interval| FailureGenerator::for_fail2ban(&fail2ban, interval));
+        let mut config = AgentConfig::for_fail2ban(&fail2ban);
+        // agent1's user listener is the agent-only entry point; agent2's is not advertised.
+        config.listen = match i {
+            0 => format!("127.0.0.1:{}", args.port),
+            _ => "127.0.0.1:0".into(),
+        };
+        config.config_file = Some(dir.join("agent.toml"));
+        config.state_dir = Some(dir.join("state"));
+        config.setup = false;
+        config.echo_output = true;
+        config.extra_toml = fleet::edge_toml(&certs, name, fleet::EDGE_BASE_PORT + 1 + i as u16)
+            + "cookie_secure = false\n";
+        eprintln!("bangui-dev: starting {name}");
+        let agent = Agent::try_start_config(config)?;
+        members.push((fail2ban, generator, agent));
+    }
+    let key = std::fs::read_to_string(certs.join("session.key"))?;
+    eprintln!(
+        "bangui-dev: starting the edge (dev host) on 127.0.0.1:{}",
+        args.edge_port
+    );
+    let mut devhost = DevHost::try_start(&DevHostConfig {
+        manifest: DevHost::manifest_path(),
+        runtime_config: Some(certs.join("runtime-config.toml")),
+        variables: vec![
+            ("agents".into(), fleet::agents_variable(&names)),
+            ("control_agent".into(), names[0].clone()),
+            ("session_signing_key".into(), key.trim().to_owned()),
+        ],
+        listen: Some(format!("127.0.0.1:{}", args.edge_port)),
+        echo_output: true,
+    })?;
 
-    print_banner(&fail2ban, &agent, interval);
-    let shutdown = runtime.block_on(wait_for_shutdown(&mut signals, &mut agent, &mut fail2ban));
+    print_banner(&devhost, &members, interval);
+    let shutdown = runtime.block_on(wait_for_shutdown(&mut signals, &mut devhost, &mut members));
 
-    drop(generator);
-    agent.stop();
-    fail2ban.stop();
+    devhost.stop();
+    for (mut fail2ban, generator, mut agent) in members {
+        drop(generator);
+        agent.stop();
+        fail2ban.stop();
+    }
     match shutdown {
         Shutdown::Signal(name) => {
-            eprintln!("bangui-dev: {name}: stopped the agent and fail2ban");
+            eprintln!("bangui-dev: {name}: stopped the edge, the agents and fail2ban");
             Ok(())
         }
         Shutdown::Exited(what, status) => {
@@ -119,22 +168,31 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
     }
 }
 
-/// Waits for a signal, checking twice a second that both processes still run.
+type Member = (Fail2ban, Option<FailureGenerator>, Agent);
+
 async fn wait_for_shutdown(
     signals: &mut Signals,
-    agent: &mut Agent,
-    fail2ban: &mut Fail2ban,
+    devhost: &mut DevHost,
+    members: &mut [Member],
 ) -> Shutdown {
     loop {
         tokio::select! {
             name = signals.recv() => return Shutdown::Signal(name),
             () = tokio::time::sleep(Duration::from_millis(500)) => {}
         }
-        let exited = match (agent.try_wait(), fail2ban.try_wait()) {
-            (Some(status), _) => Shutdown::Exited("the agent", status),
-            (None, Some(status)) => Shutdown::Exited("fail2ban-server", status),
-            (None, None) => continue,
-        };
+        let mut exited = devhost
+            .try_wait()
+            .map(|s| Shutdown::Exited("the dev host", s));
+        for (fail2ban, _, agent) in members.iter_mut() {
+            if exited.is_none() {
+                exited = match (agent.try_wait(), fail2ban.try_wait()) {
+                    (Some(status), _) => Some(Shutdown::Exited("an agent", status)),
+                    (None, Some(status)) => Some(Shutdown::Exited("fail2ban-server", status)),
+                    (None, None) => None,
+                };
+            }
+        }
+        let Some(exited) = exited else { continue };
         // A Ctrl-C reaches the whole process group: the children may exit just before we see
         // the signal. Give it a moment so that case still counts as a requested shutdown.
         return tokio::select! {
@@ -144,45 +202,41 @@ async fn wait_for_shutdown(
     }
 }
 
-fn print_banner(fail2ban: &Fail2ban, agent: &Agent, interval: Option<Duration>) {
-    let base = agent.base_url();
-    let pid = |pid: Option<u32>| pid.map_or("?".to_owned(), |pid| pid.to_string());
-    let ban = r#"'{"ip":"203.0.113.50","jail":"sshd"}'"#;
+fn print_banner(devhost: &DevHost, members: &[Member], interval: Option<Duration>) {
+    let edge = devhost.base_url();
+    let agent_only = members[0].2.base_url();
     let json = "-H 'Content-Type: application/json'";
+    let auth = "-H \"Authorization: Bearer $TOKEN\"";
     println!();
-    println!("BanGUI agent listening on {base}");
-    println!(
-        "  agent     pid {}, config {}",
-        pid(agent.pid()),
-        agent.config_path().display()
-    );
-    println!(
-        "  fail2ban  pid {}, socket {}, config {}",
-        pid(fail2ban.pid()),
-        fail2ban.socket().display(),
-        fail2ban.config_dir().display()
-    );
-    println!("  logs      {}", fail2ban.log_dir().display());
+    println!("BanGUI edge listening on {edge}   (agent-only mode: {agent_only})");
+    for (fail2ban, _, agent) in members {
+        println!(
+            "  {}  fail2ban socket {}, logs {}",
+            agent.config_path().display(),
+            fail2ban.socket().display(),
+            fail2ban.log_dir().display()
+        );
+    }
     match interval {
-        Some(interval) => println!(
-            "  failures  every {interval:?} into {} (sshd) and {} (f2btest)",
-            fail2ban.log_path("sshd").display(),
-            fail2ban.log_path("f2btest").display()
-        ),
+        Some(interval) => println!("  failures  written every {interval:?} to both sandboxes"),
         None => println!("  failures  generator off"),
     }
     println!();
-    println!("Try:");
-    println!("  curl -s {base}/api/v1/health");
-    println!("  curl -s {base}/api/v1/jails");
-    println!("  curl -s {base}/api/v1/bans/active");
-    println!("  curl -s -X POST {base}/api/v1/bans {json} -d {ban}");
-    println!("  curl -s -X DELETE {base}/api/v1/bans {json} -d {ban}");
+    println!("First run — set the master password, then log in (through the edge):");
     println!(
-        "  fail2ban-client -c {} -s {} status sshd",
-        fail2ban.config_dir().display(),
-        fail2ban.socket().display()
+        "  curl -s -X POST {edge}/api/v1/setup {json} -d '{{\"master_password\":\"Choose-a-str0ng-one!\"}}'"
+    );
+    println!(
+        "  TOKEN=$(curl -s -X POST {edge}/api/v1/auth/login {json} -d '{{\"password\":\"Choose-a-str0ng-one!\"}}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')"
+    );
+    println!("Then:");
+    println!("  curl -s {edge}/api/v1/health");
+    println!("  curl -s {auth} {edge}/api/v1/hosts");
+    println!("  curl -s {auth} {edge}/api/v1/jails              # both hosts, merged");
+    println!("  curl -s {auth} '{edge}/api/v1/bans/active?host=agent2'");
+    println!(
+        "  curl -s {auth} -X POST {edge}/api/v1/bans {json} -d '{{\"ip\":\"203.0.113.50\",\"jail\":\"sshd\"}}'   # every host"
     );
     println!();
-    println!("Ctrl-C stops the agent and fail2ban.");
+    println!("Ctrl-C stops the edge, the agents and fail2ban.");
 }

@@ -180,7 +180,7 @@ async fn ban_of_a_banned_address_is_409() {
 }
 
 #[tokio::test]
-async fn ban_rejects_malformed_bodies_with_422() {
+async fn ban_rejects_malformed_bodies_with_400_as_its_contract_lists() {
     let (f2b, agent) = start();
     let bodies = [
         "{\"ip\": \"192.0.2.44\",",
@@ -197,7 +197,8 @@ async fn ban_rejects_malformed_bodies_with_422() {
         let r = agent
             .post_raw("/api/v1/bans", body, "application/json")
             .await;
-        assert_error(&r, 422, "invalid_body");
+        assert_error(&r, 400, "invalid_input");
+        assert_eq!(r.json["metadata"]["reason"], "invalid_body");
     }
     assert_no_bans(&f2b);
 }
@@ -305,7 +306,7 @@ async fn unban_rejects_unknown_jails_bad_ips_and_bad_bodies() {
                 "application/json",
             )
             .await;
-        assert_error(&r, 422, "invalid_body");
+        assert_error(&r, 400, "invalid_input");
     }
     assert!(
         f2b.is_banned("sshd", "192.0.2.54"),

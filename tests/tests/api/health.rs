@@ -45,7 +45,12 @@ async fn healthy_when_fail2ban_answers_and_everything_is_in_place() {
     assert_eq!(r.json["version"], version.as_str());
     assert_eq!(
         component_names(&r),
-        ["fail2ban", "fail2ban_config", "fail2ban_client", "history_archive"]
+        [
+            "fail2ban",
+            "fail2ban_config",
+            "fail2ban_client",
+            "history_archive"
+        ]
     );
     for c in r.json["components"].as_array().unwrap() {
         assert_eq!(c["status"], "ok", "{}", r.text);

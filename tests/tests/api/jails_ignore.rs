@@ -146,7 +146,7 @@ async fn add_rejects_unknown_jails_and_bad_bodies() {
         );
     }
     let r = agent.post("/api/v1/jails/sshd/ignoreip").await;
-    assert_error(&r, 422, "invalid_body");
+    assert_error(&r, 400, "invalid_input");
     for body in [
         "{}",
         "{\"ip\": 5}",
@@ -156,7 +156,7 @@ async fn add_rejects_unknown_jails_and_bad_bodies() {
         let r = agent
             .post_raw("/api/v1/jails/sshd/ignoreip", body, "application/json")
             .await;
-        assert_error(&r, 422, "invalid_body");
+        assert_error(&r, 400, "invalid_input");
     }
     assert_eq!(ignore_list(&f2b, "sshd"), sorted(&DEFAULTS));
 }

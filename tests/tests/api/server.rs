@@ -200,7 +200,7 @@ async fn put_rejects_empty_and_malformed_bodies() {
         let r = agent
             .raw(reqwest::Method::PUT, SETTINGS, body, "application/json")
             .await;
-        assert_error(&r, 422, "invalid_body");
+        assert_error(&r, 400, "invalid_input");
     }
     assert_eq!(f2b_settings(&f2b), before);
 }

@@ -123,8 +123,13 @@ async fn only_the_fleet_edge_certificate_gets_in() {
     assert!(none.is_err(), "no client cert accepted: {none:?}");
     let other = ca("other CA");
     let (foreign_cert, foreign_key) = leaf(&other, Some("spiffe://bangui/edge"), false);
-    let foreign =
-        https_request(addr, &s.fleet.ca_pem, Some((&foreign_cert, &foreign_key)), &get).await;
+    let foreign = https_request(
+        addr,
+        &s.fleet.ca_pem,
+        Some((&foreign_cert, &foreign_key)),
+        &get,
+    )
+    .await;
     assert!(foreign.is_err(), "foreign CA accepted: {foreign:?}");
 
     // Right CA, wrong role: 403.

@@ -168,5 +168,7 @@ pub fn ips(body: &Value) -> Vec<String> {
 }
 
 pub fn total(body: &Value) -> u64 {
-    body["pagination"]["total"].as_u64().expect("pagination.total")
+    body["pagination"]["total"]
+        .as_u64()
+        .expect("pagination.total")
 }

@@ -8,12 +8,17 @@ use crate::common::{ban, geo_path, get_ok, now, start, sync, write_geo, Options}
 #[tokio::test]
 async fn lookup_answers_geo_and_current_bans_for_v4_and_v6() {
     let mut s = start(Options::default());
-    let (code, out) = s.f2b.client(&["set", "f2btest", "banip", "2001:db8:ff::40"]);
+    let (code, out) = s
+        .f2b
+        .client(&["set", "f2btest", "banip", "2001:db8:ff::40"]);
     assert_eq!(code, 0, "{out}");
 
     let l = get_ok(&s.agent, "/api/v1/geo/lookup/2001:db8:ff::40").await;
     assert_eq!(l["ip"], "2001:db8:ff::40");
-    assert_eq!(l["geo"]["country_code"], "US", "the /48 inside the JP /32: {l}");
+    assert_eq!(
+        l["geo"]["country_code"], "US",
+        "the /48 inside the JP /32: {l}"
+    );
     assert_eq!(l["geo"]["country_name"], "United States");
     assert_eq!(l["geo"]["continent_name"], "North America");
     assert_eq!(l["currently_banned"], true);
@@ -56,7 +61,15 @@ async fn stats_and_re_resolve_follow_the_database_file() {
         .unwrap();
     sync(&s.agent).await;
     let st = get_ok(&s.agent, "/api/v1/geo/stats").await;
-    assert_eq!((st["resolved"].as_u64(), st["unresolved"].as_u64(), st["total"].as_u64()), (Some(2), Some(1), Some(3)), "{st}");
+    assert_eq!(
+        (
+            st["resolved"].as_u64(),
+            st["unresolved"].as_u64(),
+            st["total"].as_u64()
+        ),
+        (Some(2), Some(1), Some(3)),
+        "{st}"
+    );
     assert_eq!(st["database"]["name"], "bangui-test-country");
     assert_eq!(st["database"]["build_date"], "2023-11-14T22:13:20Z");
     assert_eq!(st["error"], Value::Null);

@@ -40,7 +40,10 @@ async fn jail_bans_reach_history_dashboard_timeline_and_lookup() {
     assert_eq!(lines.len(), 3, "{v4}");
     assert!(lines[0].as_str().unwrap().contains("192.0.2.30"), "{v4}");
     let v6 = item("2001:db8::30");
-    assert_eq!((v6["jail"].as_str(), v6["country_code"].as_str()), (Some("f2btest"), Some("JP")));
+    assert_eq!(
+        (v6["jail"].as_str(), v6["country_code"].as_str()),
+        (Some("f2btest"), Some("JP"))
+    );
     assert_eq!(v6["failures"], 2);
 
     // The same range gives the same count on every route.
@@ -93,7 +96,11 @@ async fn archive_keeps_bans_that_fail2ban_deleted() {
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
     )
     .unwrap()
-    .query_row("SELECT COUNT(*) FROM bans WHERE ip = '192.0.2.31'", [], |r| r.get(0))
+    .query_row(
+        "SELECT COUNT(*) FROM bans WHERE ip = '192.0.2.31'",
+        [],
+        |r| r.get(0),
+    )
     .unwrap();
     assert_eq!(f2b_rows, 0, "fail2ban deleted the row");
     let (code, out) = s.f2b.client(&["set", "f2btest", "banip", "198.51.100.31"]);

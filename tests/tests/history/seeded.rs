@@ -21,7 +21,12 @@ async fn seeded() -> Setup {
         .as_ref()
         .unwrap()
         .insert(&[
-            ban("sshd", "192.0.2.1", t - 3600, Some(r#"{"failures": 5, "matches": ["a", "b"]}"#)),
+            ban(
+                "sshd",
+                "192.0.2.1",
+                t - 3600,
+                Some(r#"{"failures": 5, "matches": ["a", "b"]}"#),
+            ),
             ban("sshd", "192.0.2.11", t - DAY - 30, None),
             ban("sshd", "192.0.2.12", t - DAY - 90, None),
             ban("f2btest", "198.51.100.2", t - 2 * DAY, None),
@@ -41,8 +46,16 @@ async fn count(s: &Setup, query: &str) -> u64 {
 #[tokio::test]
 async fn ranges_origins_jails_and_prefixes_filter() {
     let s = seeded().await;
-    assert_eq!(count(&s, "").await, 6, "all time, minus the one past retention");
-    assert_eq!(count(&s, "range=24h").await, 2, "1 h and the one inside the slack");
+    assert_eq!(
+        count(&s, "").await,
+        6,
+        "all time, minus the one past retention"
+    );
+    assert_eq!(
+        count(&s, "range=24h").await,
+        2,
+        "1 h and the one inside the slack"
+    );
     assert_eq!(count(&s, "range=7d").await, 4);
     assert_eq!(count(&s, "range=30d").await, 5);
     assert_eq!(count(&s, "range=365d").await, 6);
@@ -97,7 +110,10 @@ async fn dashboard_and_history_agree_on_every_range() {
     assert_eq!(c["unknown"], 1);
     assert_eq!(c["items"][0]["country_code"], "DE", "most bans first: {c}");
     let j = get_ok(&s.agent, "/api/v1/dashboard/bans/by-jail?range=365d").await;
-    assert_eq!(j["jails"][0], serde_json::json!({"jail": "sshd", "count": 4}));
+    assert_eq!(
+        j["jails"][0],
+        serde_json::json!({"jail": "sshd", "count": 4})
+    );
     assert_eq!(j["jails"].as_array().unwrap().len(), 3);
 }
 
@@ -108,7 +124,14 @@ async fn null_and_odd_data_do_not_break_the_sync() {
         ..Options::default()
     });
     let t = now();
-    let odd = [None, Some("null"), Some("[]"), Some("{"), Some("\"text\""), Some(r#"{"matches": null, "failures": -3}"#)];
+    let odd = [
+        None,
+        Some("null"),
+        Some("[]"),
+        Some("{"),
+        Some("\"text\""),
+        Some(r#"{"matches": null, "failures": -3}"#),
+    ];
     let rows: Vec<_> = odd
         .iter()
         .enumerate()
@@ -129,8 +152,12 @@ async fn archive_keeps_what_fail2ban_purged() {
     let s = seeded().await;
     let seed = s.seed.as_ref().unwrap();
     // fail2ban's hourly purge with a short dbpurgeage.
-    seed.exec(&format!("DELETE FROM bans WHERE timeofban < {}", now() - 600));
-    seed.insert(&[ban("sshd", "192.0.2.99", now() - 5, None)]).unwrap();
+    seed.exec(&format!(
+        "DELETE FROM bans WHERE timeofban < {}",
+        now() - 600
+    ));
+    seed.insert(&[ban("sshd", "192.0.2.99", now() - 5, None)])
+        .unwrap();
     sync(&s.agent).await;
     assert_eq!(count(&s, "").await, 7);
     let a = get_ok(&s.agent, "/api/v1/history/archive").await;
@@ -145,7 +172,11 @@ async fn a_locked_database_fails_the_sync_until_released() {
     let lock = seed.lock_exclusive();
     let r = s.agent.get("/api/v1/history?source=fail2ban").await;
     assert_error(&r, 502, "fail2ban_unreachable");
-    assert!(r.json["detail"].as_str().unwrap().contains("locked"), "{}", r.text);
+    assert!(
+        r.json["detail"].as_str().unwrap().contains("locked"),
+        "{}",
+        r.text
+    );
     let health = s.agent.get("/api/v1/health").await;
     assert_status(&health, 503);
     assert_eq!(archive_component(&health.json)["status"], "error");
@@ -153,18 +184,28 @@ async fn a_locked_database_fails_the_sync_until_released() {
     assert_eq!(count(&s, "").await, 6);
     drop(lock);
 
-    seed.insert(&[ban("f2btest", "198.51.100.77", now(), None)]).unwrap();
+    seed.insert(&[ban("f2btest", "198.51.100.77", now(), None)])
+        .unwrap();
     sync(&s.agent).await;
     assert_eq!(count(&s, "").await, 7);
     let health = s.agent.get("/api/v1/health").await;
-    assert_eq!(archive_component(&health.json)["status"], "ok", "{}", health.text);
+    assert_eq!(
+        archive_component(&health.json)["status"],
+        "ok",
+        "{}",
+        health.text
+    );
 }
 
 #[tokio::test]
 async fn corrupt_or_replaced_databases_lose_nothing() {
     let s = seeded().await;
     let path = s.seed.as_ref().unwrap().path().to_owned();
-    std::fs::write(&path, b"garbage, not an SQLite database file at all.........").unwrap();
+    std::fs::write(
+        &path,
+        b"garbage, not an SQLite database file at all.........",
+    )
+    .unwrap();
     assert_error(
         &s.agent.get("/api/v1/dashboard/bans?source=fail2ban").await,
         502,
@@ -174,12 +215,16 @@ async fn corrupt_or_replaced_databases_lose_nothing() {
 
     std::fs::remove_file(&path).unwrap();
     assert_error(
-        &s.agent.get("/api/v1/dashboard/bans/trend?source=fail2ban").await,
+        &s.agent
+            .get("/api/v1/dashboard/bans/trend?source=fail2ban")
+            .await,
         502,
         "fail2ban_unreachable",
     );
     let fresh = bangui_agent::history::seed::Fail2banDb::create(&path);
-    fresh.insert(&[ban("sshd", "192.0.2.200", now(), None)]).unwrap();
+    fresh
+        .insert(&[ban("sshd", "192.0.2.200", now(), None)])
+        .unwrap();
     sync(&s.agent).await;
     assert_eq!(count(&s, "").await, 7);
 }

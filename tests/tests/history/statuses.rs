@@ -37,8 +37,16 @@ async fn bad_query_values_are_400_naming_the_field() {
         assert_error(&r, 400, "invalid_input");
         assert_eq!(r.json["metadata"]["field"], "source");
     }
-    for (query, field) in [("page=0", "page"), ("page_size=501", "page_size"), ("page=x", "page")] {
-        for path in ["/api/v1/dashboard/bans", "/api/v1/history", "/api/v1/history/archive"] {
+    for (query, field) in [
+        ("page=0", "page"),
+        ("page_size=501", "page_size"),
+        ("page=x", "page"),
+    ] {
+        for path in [
+            "/api/v1/dashboard/bans",
+            "/api/v1/history",
+            "/api/v1/history/archive",
+        ] {
             let r = s.agent.get(&format!("{path}?{query}")).await;
             assert_error(&r, 400, "invalid_input");
             assert_eq!(r.json["metadata"]["field"], field);
@@ -69,7 +77,11 @@ async fn source_fail2ban_is_502_when_the_database_cannot_be_read() {
     for path in LISTS.iter().take(5) {
         let r = s.agent.get(&format!("{path}?source=fail2ban")).await;
         assert_error(&r, 502, "fail2ban_unreachable");
-        assert!(r.json["detail"].as_str().unwrap().contains("/nonexistent"), "{}", r.text);
+        assert!(
+            r.json["detail"].as_str().unwrap().contains("/nonexistent"),
+            "{}",
+            r.text
+        );
     }
     // The archive itself still answers.
     assert_status(&s.agent.get("/api/v1/history").await, 200);
@@ -99,7 +111,10 @@ async fn health_warns_when_fail2ban_purges_sooner_than_the_longest_range() {
         .unwrap();
     assert_eq!(c["status"], "ok", "{c}");
     let detail = c["detail"].as_str().unwrap_or_default();
-    assert!(detail.contains("dbpurgeage (1d)") && detail.contains("365d"), "{c}");
+    assert!(
+        detail.contains("dbpurgeage (1d)") && detail.contains("365d"),
+        "{c}"
+    );
 
     let (code, out) = s.f2b.client(&["set", "dbpurgeage", "400d"]);
     assert_eq!(code, 0, "{out}");

@@ -57,8 +57,18 @@ async fn week_buckets_follow_berlin_across_dst() {
     let mut rows = Vec::new();
     for (i, (boundary, _)) in changes.iter().enumerate() {
         // One second before the local Monday midnight and exactly at it.
-        rows.push(ban("sshd", &format!("192.0.2.{}", 10 + i), boundary - 1, None));
-        rows.push(ban("sshd", &format!("2001:db8::{}", 10 + i), *boundary, None));
+        rows.push(ban(
+            "sshd",
+            &format!("192.0.2.{}", 10 + i),
+            boundary - 1,
+            None,
+        ));
+        rows.push(ban(
+            "sshd",
+            &format!("2001:db8::{}", 10 + i),
+            *boundary,
+            None,
+        ));
     }
     s.seed.as_ref().unwrap().insert(&rows).unwrap();
     sync(&s.agent).await;
@@ -85,7 +95,11 @@ async fn week_buckets_follow_berlin_across_dst() {
             .iter()
             .position(|b| ts(&b["timestamp"]) == boundary)
             .unwrap_or_else(|| panic!("no bucket starts at {boundary}: {body}"));
-        assert_eq!(buckets[i]["count"], 1, "the ban at the boundary: {}", buckets[i]);
+        assert_eq!(
+            buckets[i]["count"], 1,
+            "the ban at the boundary: {}",
+            buckets[i]
+        );
         let before = &buckets[i - 1];
         assert_eq!(before["count"], 1, "the ban a second earlier: {before}");
         // The week holding the change is an hour shorter (spring) or longer (autumn).
@@ -132,8 +146,18 @@ async fn buckets_are_zero_filled_in_local_hours_and_days() {
     assert_eq!(week["bucket_size"], "6h");
     for b in week["buckets"].as_array().unwrap() {
         let local = DateTime::parse_from_rfc3339(b["local_start"].as_str().unwrap()).unwrap();
-        assert_eq!(local.with_timezone(&Berlin).format("%M:%S").to_string(), "00:00");
-        assert!([0, 6, 12, 18].contains(&local.with_timezone(&Berlin).format("%H").to_string().parse::<u32>().unwrap()));
+        assert_eq!(
+            local.with_timezone(&Berlin).format("%M:%S").to_string(),
+            "00:00"
+        );
+        assert!([0, 6, 12, 18].contains(
+            &local
+                .with_timezone(&Berlin)
+                .format("%H")
+                .to_string()
+                .parse::<u32>()
+                .unwrap()
+        ));
     }
     assert_eq!(week["total"], 3);
 

@@ -1,0 +1,298 @@
+//! The wasmtime side: engine, linker, per-instance state, `fermyon:spin/variables@2.0.0`, and
+//! pre-instantiated components (`ProxyPre`) that serve one request per fresh instance, as Spin
+//! does for WASIp2 components.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{
+    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
+};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::outbound::{ComponentOutbound, Outbound, OutboundHooks};
+use crate::variables::{ComponentVariables, VariableError};
+
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: "src/wit/fermyon-spin@2.0.0",
+        inline: "package bangui:devhost; world vars { import fermyon:spin/variables@2.0.0; }",
+        imports: { default: trappable },
+    });
+}
+
+use bindings::fermyon::spin::variables as spin_variables;
+
+/// Start-up failures of the wasmtime side.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The engine or linker could not be set up.
+    #[error("cannot set up wasmtime: {0}")]
+    Setup(String),
+    /// A component could not be compiled or linked.
+    #[error("component {id:?} ({path}): {message}")]
+    Component {
+        /// Component id.
+        id: String,
+        /// Its `.wasm` file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Store data of one component instance.
+pub struct InstanceState {
+    table: ResourceTable,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: OutboundHooks,
+    vars: VarsCtx,
+}
+
+impl WasiView for InstanceState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for InstanceState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+/// The variables interface's view of an instance.
+pub struct VarsCtx {
+    vars: Arc<ComponentVariables>,
+}
+
+impl spin_variables::Host for VarsCtx {
+    fn get(&mut self, name: String) -> wasmtime::Result<Result<String, spin_variables::Error>> {
+        Ok(self.vars.get(&name).map_err(|e| match e {
+            VariableError::InvalidName(m) => spin_variables::Error::InvalidName(m),
+            VariableError::Undefined(m) => spin_variables::Error::Undefined(m),
+            other => spin_variables::Error::Other(other.to_string()),
+        }))
+    }
+}
+
+/// Where compiled components are cached between runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CompileCache {
+    /// wasmtime's default cache directory (`~/.cache/wasmtime` on Linux).
+    #[default]
+    Default,
+    /// This directory.
+    Dir(std::path::PathBuf),
+    /// No cache: compile every component at every start.
+    Off,
+}
+
+/// The engine and the linker shared by all components.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<InstanceState>,
+}
+
+impl Runtime {
+    /// Creates the engine (pooling allocator when the system allows it) and the linker with
+    /// WASI 0.2, `wasi:http` 0.2 and `fermyon:spin/variables@2.0.0`.
+    ///
+    /// Compiled components are cached on disk (wasmtime's compilation cache, keyed by the
+    /// component's bytes and the compiler settings), so only the first start after a rebuild
+    /// pays for compilation.
+    pub fn new(cache: &CompileCache) -> Result<Self, EngineError> {
+        let setup = |e: wasmtime::Error| EngineError::Setup(format!("{e:#}"));
+        let cache = match cache {
+            CompileCache::Off => None,
+            CompileCache::Default => Some(Cache::new(CacheConfig::new()).map_err(setup)?),
+            CompileCache::Dir(dir) => {
+                let mut config = CacheConfig::new();
+                config.with_directory(dir);
+                Some(Cache::new(config).map_err(setup)?)
+            }
+        };
+        let engine = match Engine::new(config(true).cache(cache.clone())) {
+            Ok(engine) => engine,
+            Err(e) => {
+                tracing::warn!("pooling allocator unavailable ({e:#}); using on-demand allocation");
+                Engine::new(config(false).cache(cache)).map_err(setup)?
+            }
+        };
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(setup)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(setup)?;
+        spin_variables::add_to_linker::<InstanceState, HasSelf<VarsCtx>>(&mut linker, |s| {
+            &mut s.vars
+        })
+        .map_err(setup)?;
+        Ok(Self { engine, linker })
+    }
+
+    /// Compiles and pre-instantiates one component.
+    pub fn load(
+        &self,
+        id: &str,
+        path: &Path,
+        environment: Vec<(String, String)>,
+        variables: ComponentVariables,
+        outbound: ComponentOutbound,
+    ) -> Result<LoadedComponent, EngineError> {
+        let err = |message: String| EngineError::Component {
+            id: id.to_string(),
+            path: path.display().to_string(),
+            message,
+        };
+        let component =
+            Component::from_file(&self.engine, path).map_err(|e| err(format!("{e:#}")))?;
+        let pre = self.linker.instantiate_pre(&component).map_err(|e| {
+            err(format!(
+                "cannot link (imports an interface bangui-devhost does not provide?): {e:#}"
+            ))
+        })?;
+        let proxy = ProxyPre::new(pre).map_err(|e| {
+            err(format!(
+                "does not export wasi:http/incoming-handler@0.2 (only WASIp2 HTTP components, e.g. spin-sdk 5.x, are supported): {e:#}"
+            ))
+        })?;
+        Ok(LoadedComponent {
+            id: id.to_string(),
+            engine: self.engine.clone(),
+            proxy,
+            environment: Arc::new(environment),
+            variables: Arc::new(variables),
+            outbound: Arc::new(outbound),
+        })
+    }
+}
+
+fn config(pooling: bool) -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    if pooling {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(500)
+            .total_core_instances(2500)
+            .total_memories(500)
+            .total_tables(1000)
+            .total_stacks(500)
+            .max_memory_size(128 << 20);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    config
+}
+
+/// A compiled, linked component, ready to serve requests.
+pub struct LoadedComponent {
+    /// The component id.
+    pub id: String,
+    engine: Engine,
+    proxy: ProxyPre<InstanceState>,
+    environment: Arc<Vec<(String, String)>>,
+    variables: Arc<ComponentVariables>,
+    outbound: Arc<ComponentOutbound>,
+}
+
+/// A request the component could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeError {
+    /// Instantiation or the guest call failed (trap, missing response…).
+    #[error("{0}")]
+    Guest(String),
+    /// The guest answered with a `wasi:http` error code instead of a response.
+    #[error("guest returned error code {0:?}")]
+    ErrorCode(ErrorCode),
+}
+
+impl LoadedComponent {
+    /// Serves one request in a fresh instance.
+    pub async fn handle<B>(
+        &self,
+        shared: &Arc<Outbound>,
+        request: hyper::Request<B>,
+    ) -> Result<hyper::Response<HyperOutgoingBody>, InvokeError>
+    where
+        B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        let guest = |e: wasmtime::Error| InvokeError::Guest(format!("{e:#}"));
+        let wasi = WasiCtxBuilder::new()
+            .envs(&self.environment)
+            // Component stdout goes to the host's stderr: stdout carries the readiness line.
+            .stdout(std::io::stderr())
+            .stderr(std::io::stderr())
+            .build();
+        let state = InstanceState {
+            table: ResourceTable::new(),
+            wasi,
+            http: WasiHttpCtx::new(),
+            hooks: OutboundHooks::new(shared.clone(), self.outbound.clone()),
+            vars: VarsCtx {
+                vars: self.variables.clone(),
+            },
+        };
+        let mut store = Store::new(&self.engine, state);
+        let proxy = self
+            .proxy
+            .instantiate_async(&mut store)
+            .await
+            .map_err(guest)?;
+        let req = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, request)
+            .map_err(guest)?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let out = store
+            .data_mut()
+            .http()
+            .new_response_outparam(tx)
+            .map_err(guest)?;
+        let id = self.id.clone();
+        let task = tokio::spawn(async move {
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, req, out)
+                .await
+        });
+        match rx.await {
+            Ok(Ok(response)) => {
+                // The guest may still be streaming the body; report a late failure.
+                tokio::spawn(async move {
+                    match task.await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => {
+                            tracing::warn!(component = %id, "component error after response started: {e:#}")
+                        }
+                        Err(e) => tracing::warn!(component = %id, "component task failed: {e}"),
+                    }
+                });
+                Ok(response)
+            }
+            Ok(Err(code)) => Err(InvokeError::ErrorCode(code)),
+            Err(_) => match task.await {
+                Ok(Ok(())) => Err(InvokeError::Guest(
+                    "guest failed to produce a response prior to returning".into(),
+                )),
+                Ok(Err(e)) => Err(guest(e)),
+                Err(e) => Err(InvokeError::Guest(format!(
+                    "guest invocation panicked: {e}"
+                ))),
+            },
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! `bangui-devhost`: run `spin.toml` locally (development and test host; see the crate docs).
+
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use bangui_devhost::engine::CompileCache;
+use bangui_devhost::server::{absolute, App, AppOptions};
+use clap::Parser;
+
+/// Development and test host for the BanGUI edge: runs spin.toml's WASIp2 components like
+/// `spin up`. Not for production (use Spin, SpinKube or Fermyon Cloud).
+#[derive(Debug, Parser)]
+#[command(name = "bangui-devhost", version)]
+struct Args {
+    /// The Spin manifest.
+    #[arg(short = 'f', long = "from", default_value = "spin.toml")]
+    manifest: PathBuf,
+    /// Spin runtime-config file; only [[client_tls]] is supported.
+    #[arg(long = "runtime-config-file")]
+    runtime_config: Option<PathBuf>,
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+    /// Application variable value, NAME=VALUE (beats SPIN_VARIABLE_* and defaults); repeatable.
+    #[arg(long = "variable", value_name = "NAME=VALUE")]
+    variables: Vec<String>,
+    /// Directory for compiled components (default: wasmtime's cache, ~/.cache/wasmtime).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
+    /// Compile every component at start-up instead of using the compilation cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bangui-devhost: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bangui-devhost: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let mut variables = HashMap::new();
+    for item in &args.variables {
+        let (name, value) = item
+            .split_once('=')
+            .ok_or_else(|| format!("--variable {item:?}: expected NAME=VALUE"))?;
+        variables.insert(name.to_string(), value.to_string());
+    }
+    let options = AppOptions {
+        manifest: absolute(&args.manifest),
+        runtime_config: args.runtime_config.as_deref().map(absolute),
+        variables,
+        cache: match (args.no_cache, &args.cache_dir) {
+            (true, _) => CompileCache::Off,
+            (false, Some(dir)) => CompileCache::Dir(absolute(dir)),
+            (false, None) => CompileCache::Default,
+        },
+    };
+    let app = tokio::task::spawn_blocking(move || App::load(&options))
+        .await
+        .map_err(|e| format!("loading panicked: {e}"))?
+        .map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the listen address: {e}"))?;
+    tracing::info!(
+        routes = app.route_count(),
+        components = ?app.component_ids().collect::<Vec<_>>(),
+        "app loaded"
+    );
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "bangui-devhost listening on http://{local}")
+            .and_then(|()| stdout.flush())
+            .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    }
+    Arc::new(app)
+        .serve(listener, shutdown_signal())
+        .await
+        .map_err(|e| format!("server failed: {e}"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::warn!("cannot install signal handlers; stop with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+        _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+    }
+}

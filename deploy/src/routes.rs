@@ -1,0 +1,303 @@
+//! HTTP routing the way Spin's `spin-http-routes` crate does it, on the same `routefinder`
+//! matcher, and the `spin-*` headers Spin's trigger adds for the component.
+//!
+//! - `/exact` matches only that path; `/x/...` matches `/x`, `/x/` and everything below;
+//!   `:name` matches one segment; `/...` matches everything.
+//! - The most specific route wins (routefinder orders `Exact > Param > Wildcard`), so exact
+//!   routes beat wildcards and longer prefixes beat shorter ones.
+//! - A route is normalised like Spin's: made absolute, one trailing `/` stripped; `/...` becomes
+//!   routefinder's `/*`. When two entries have the same route, the later one wins (Spin warns).
+//! - `{ private = true }` routes are not routable.
+
+use std::net::SocketAddr;
+
+/// A route that could not be added.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Error parsing route {route} associated with component {component}: {reason}")]
+pub struct RouteError {
+    route: String,
+    component: String,
+    reason: String,
+}
+
+#[derive(Debug, Clone)]
+struct Handler {
+    /// Index of the component in the host's component list.
+    component: usize,
+    /// The normalised route (Spin's "based route"; the base is always `/` since Spin 3).
+    based_route: String,
+    /// The route as written in the manifest.
+    raw_route: String,
+}
+
+/// The route table.
+#[derive(Debug, Default)]
+pub struct Router {
+    inner: routefinder::Router<Handler>,
+}
+
+/// The result of routing one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteMatch {
+    /// Index of the component that handles the request.
+    pub component: usize,
+    /// The matched route, normalised (`spin-matched-route`).
+    pub based_route: String,
+    /// The matched route as written (`spin-raw-component-route`).
+    pub raw_route: String,
+    /// `:name` captures in route order (`spin-path-match-<name>`).
+    pub named: Vec<(String, String)>,
+    /// The part under a trailing wildcard, Spin style (`spin-path-info`).
+    pub path_info: String,
+}
+
+impl RouteMatch {
+    /// The raw route without a trailing `/...` (`spin-component-route`).
+    pub fn raw_route_or_prefix(&self) -> &str {
+        self.raw_route
+            .strip_suffix("/...")
+            .unwrap_or(&self.raw_route)
+    }
+}
+
+impl Router {
+    /// Builds the table from `(route, component index, component id)` entries.
+    ///
+    /// Returns the table and the routes that were given twice (the later entry wins).
+    pub fn build<'a>(
+        routes: impl IntoIterator<Item = (&'a str, usize, &'a str)>,
+    ) -> Result<(Self, Vec<String>), RouteError> {
+        // Keep the manifest order, later duplicates replace earlier ones (Spin: IndexMap).
+        let mut entries: Vec<(String, usize, String)> = Vec::new();
+        let mut duplicates = Vec::new();
+        for (raw, component, id) in routes {
+            if let Some(existing) = entries.iter_mut().find(|e| e.0 == raw) {
+                duplicates.push(raw.to_string());
+                existing.1 = component;
+                existing.2 = id.to_string();
+            } else {
+                entries.push((raw.to_string(), component, id.to_string()));
+            }
+        }
+        let mut inner = routefinder::Router::new();
+        for (raw, component, id) in entries {
+            let based_route = sanitize(&raw);
+            let spec = match based_route.strip_suffix("/...") {
+                Some(prefix) => format!("{prefix}/*"),
+                None => based_route.clone(),
+            };
+            let handler = Handler {
+                component,
+                based_route: based_route.clone(),
+                raw_route: raw,
+            };
+            inner.add(spec, handler).map_err(|reason| RouteError {
+                route: based_route,
+                component: id,
+                reason,
+            })?;
+        }
+        Ok((Self { inner }, duplicates))
+    }
+
+    /// Routes a request path; `None` means 404.
+    pub fn route(&self, path: &str) -> Option<RouteMatch> {
+        let m = self.inner.best_match(path)?;
+        let handler = m.handler();
+        let captures = m.captures();
+        let named = captures
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        // Spin has always kept trailing slashes in the path info; routefinder drops them.
+        let path_info = match captures.wildcard() {
+            None => String::new(),
+            Some(w) => match (w.is_empty(), path.ends_with('/')) {
+                (true, false) => String::new(),
+                (true, true) => "/".to_string(),
+                (false, false) => format!("/{w}"),
+                (false, true) => format!("/{w}/"),
+            },
+        };
+        Some(RouteMatch {
+            component: handler.component,
+            based_route: handler.based_route.clone(),
+            raw_route: handler.raw_route.clone(),
+            named,
+            path_info,
+        })
+    }
+
+    /// Number of routes in the table.
+    pub fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
+    }
+}
+
+/// Spin's `sanitize_with_base("/", route)`: absolute, one trailing slash stripped.
+fn sanitize(route: &str) -> String {
+    let absolute = if route.starts_with('/') {
+        route.to_string()
+    } else {
+        format!("/{route}")
+    };
+    match absolute.strip_suffix('/') {
+        Some(s) => s.to_string(),
+        None => absolute,
+    }
+}
+
+/// The headers Spin's HTTP trigger adds for a matched request, in Spin's order
+/// (`spin-trigger-http` `compute_default_headers`).
+///
+/// `host` is the request's `Host` header (Spin uses `localhost` when there is none) and
+/// `path_and_query` the request target.
+pub fn spin_headers(
+    scheme: &str,
+    host: &str,
+    path_and_query: &str,
+    route: &RouteMatch,
+    client_addr: SocketAddr,
+) -> Vec<(String, String)> {
+    let mut headers = vec![
+        ("spin-path-info".to_string(), route.path_info.clone()),
+        (
+            "spin-full-url".to_string(),
+            format!("{scheme}://{host}{path_and_query}"),
+        ),
+        ("spin-matched-route".to_string(), route.based_route.clone()),
+        ("spin-base-path".to_string(), "/".to_string()),
+        (
+            "spin-raw-component-route".to_string(),
+            route.raw_route.clone(),
+        ),
+        (
+            "spin-component-route".to_string(),
+            route.raw_route_or_prefix().to_string(),
+        ),
+        ("spin-client-addr".to_string(), client_addr.to_string()),
+    ];
+    for (name, value) in &route.named {
+        // Spin builds SPIN_PATH_MATCH_<NAME> and lowercases it, turning `_` into `-`.
+        let header = format!(
+            "spin-path-match-{}",
+            name.to_ascii_lowercase().replace('_', "-")
+        );
+        headers.push((header, value.clone()));
+    }
+    headers
+}
+
+/// Looks up a `:name` capture.
+pub fn named_capture<'a>(named: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    named
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn router(routes: &[(&str, usize)]) -> Router {
+        Router::build(routes.iter().map(|(r, c)| (*r, *c, "c")))
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn exact_route() {
+        let r = router(&[("/foo", 0)]);
+        let m = r.route("/foo").unwrap();
+        assert_eq!(m.component, 0);
+        assert_eq!(m.path_info, "");
+        assert!(r.route("/foo/bar").is_none());
+        assert!(r.route("/bar").is_none());
+    }
+
+    #[test]
+    fn wildcard_route_and_path_info() {
+        let r = router(&[("/foo/...", 0)]);
+        assert_eq!(r.route("/foo").unwrap().path_info, "");
+        assert_eq!(r.route("/foo/").unwrap().path_info, "/");
+        assert_eq!(r.route("/foo/bar").unwrap().path_info, "/bar");
+        assert_eq!(r.route("/foo/bar/").unwrap().path_info, "/bar/");
+        assert_eq!(r.route("/foo/a/b").unwrap().path_info, "/a/b");
+        assert!(r.route("/foobar").is_none());
+    }
+
+    #[test]
+    fn exact_beats_wildcard_and_longest_prefix_wins() {
+        let r = router(&[
+            ("/...", 0),
+            ("/api/...", 1),
+            ("/api/v1/auth/...", 2),
+            ("/api/v1/auth/login", 3),
+        ]);
+        assert_eq!(r.route("/").unwrap().component, 0);
+        assert_eq!(r.route("/other").unwrap().component, 0);
+        assert_eq!(r.route("/api/x").unwrap().component, 1);
+        assert_eq!(r.route("/api/v1/auth/session").unwrap().component, 2);
+        assert_eq!(r.route("/api/v1/auth/login").unwrap().component, 3);
+        assert_eq!(r.route("/api/v1/auth").unwrap().component, 2);
+    }
+
+    #[test]
+    fn params_are_captured() {
+        let r = router(&[("/users/:userid/cart/...", 0)]);
+        let m = r.route("/users/42/cart/items/3/edit").unwrap();
+        assert_eq!(named_capture(&m.named, "userid"), Some("42"));
+        assert_eq!(m.path_info, "/items/3/edit");
+        assert_eq!(m.raw_route_or_prefix(), "/users/:userid/cart");
+        let r = router(&[("/users/:userid/edit", 0)]);
+        assert!(r.route("/users/1").is_none());
+        assert!(r.route("/users/1/edit/x").is_none());
+    }
+
+    #[test]
+    fn trailing_slash_and_relative_routes_are_normalised() {
+        let r = router(&[("foo/", 0)]);
+        let m = r.route("/foo").unwrap();
+        assert_eq!(m.based_route, "/foo");
+        assert_eq!(m.raw_route, "foo/");
+    }
+
+    #[test]
+    fn later_duplicate_wins() {
+        let (r, dups) = Router::build([("/a", 0, "x"), ("/a", 1, "y")]).unwrap();
+        assert_eq!(dups, ["/a"]);
+        assert_eq!(r.route("/a").unwrap().component, 1);
+        assert_eq!(r.len(), 1);
+    }
+
+    #[test]
+    fn headers_match_spin() {
+        let r = router(&[("/foo/:userid/...", 0)]);
+        let m = r.route("/foo/42/bar").unwrap();
+        let h = spin_headers(
+            "https",
+            "fermyon.dev",
+            "/foo/42/bar?key1=value1",
+            &m,
+            "127.0.0.1:8777".parse().unwrap(),
+        );
+        let get = |n: &str| h.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+        assert_eq!(
+            get("spin-full-url"),
+            Some("https://fermyon.dev/foo/42/bar?key1=value1")
+        );
+        assert_eq!(get("spin-path-info"), Some("/bar"));
+        assert_eq!(get("spin-matched-route"), Some("/foo/:userid/..."));
+        assert_eq!(get("spin-raw-component-route"), Some("/foo/:userid/..."));
+        assert_eq!(get("spin-component-route"), Some("/foo/:userid"));
+        assert_eq!(get("spin-base-path"), Some("/"));
+        assert_eq!(get("spin-client-addr"), Some("127.0.0.1:8777"));
+        assert_eq!(get("spin-path-match-userid"), Some("42"));
+    }
+}

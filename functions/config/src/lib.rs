@@ -1,0 +1,41 @@
+//! The Spin component for the `config` router group. It serves `/api/v1/config/...` (not jails,
+//! filters or actions): global config, reload, restart, regex tester, log preview, map thresholds,
+//! fail2ban log, service status.
+//!
+//! Only the group's policy lives here; the request flow is `bangui_edge`'s.
+
+use bangui_edge::{control, Group, Method, Policy};
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
+#[cfg(target_arch = "wasm32")]
+use spin_sdk::http_component;
+
+/// Map colour thresholds are app-level state and the regex tester and log preview compute the
+/// same answer anywhere: those go to the control agent. Other reads go to the control agent
+/// unless `?host=` names another; changes without `?host=` go to every agent.
+static POLICY: Policy = Policy {
+    group: Group::Config,
+    app_level: false,
+    rules: &[
+        control(Method::Get, "/api/v1/config/map-color-thresholds"),
+        control(Method::Put, "/api/v1/config/map-color-thresholds"),
+        control(Method::Post, "/api/v1/config/regex-test"),
+        control(Method::Post, "/api/v1/config/preview-log"),
+    ],
+    inventory: false,
+};
+
+// The export exists only in the wasm build: a host build (CI's `cargo build --workspace`,
+// the policy test) compiles the handler but cannot link a `wasi:http` export into a `.so`.
+#[cfg_attr(target_arch = "wasm32", http_component)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    bangui_edge::serve(&POLICY, req, out).await;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn policy_fits_the_route_table() {
+        super::POLICY.check().unwrap();
+    }
+}

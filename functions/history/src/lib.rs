@@ -1,0 +1,49 @@
+//! The Spin component for the `history` router group. It serves `/api/v1/history...`: ban history
+//! and the archive.
+//!
+//! Only the group's policy lives here; the request flow is `bangui_edge`'s.
+
+use bangui_edge::{view, Combine, FieldRule, Group, Merge, Policy, SortKey};
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
+#[cfg(target_arch = "wasm32")]
+use spin_sdk::http_component;
+
+/// Every history read is a fleet view: lists merged newest first and re-paginated; an address's
+/// timeline merged from every host that has one (events tagged and newest first, totals summed,
+/// first/last seen over all hosts; hosts without the address show as 404 entries).
+static POLICY: Policy = Policy {
+    group: Group::History,
+    app_level: false,
+    rules: &[
+        view("/api/v1/history", Merge::Page(SortKey::desc("banned_at"))),
+        view(
+            "/api/v1/history/archive",
+            Merge::Page(SortKey::desc("banned_at")),
+        ),
+        view(
+            "/api/v1/history/{ip}",
+            Merge::Sum(&[
+                FieldRule::new("events", Combine::Tag(Some(SortKey::desc("banned_at")))),
+                FieldRule::new("first_seen", Combine::Min),
+                FieldRule::new("last_seen", Combine::Max),
+            ]),
+        ),
+    ],
+    inventory: false,
+};
+
+// The export exists only in the wasm build: a host build (CI's `cargo build --workspace`,
+// the policy test) compiles the handler but cannot link a `wasi:http` export into a `.so`.
+#[cfg_attr(target_arch = "wasm32", http_component)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    bangui_edge::serve(&POLICY, req, out).await;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn policy_fits_the_route_table() {
+        super::POLICY.check().unwrap();
+    }
+}

@@ -1,0 +1,117 @@
+//! Fleet behaviour through the edge: merged views tagged by host, writes to every host, a dead
+//! agent reported per host, `?host=` targeting, outbound policy, and `GET /api/v1/hosts`.
+
+use std::time::{Duration, Instant};
+
+use bangui_tests::{assert_error, assert_status, Fleet};
+use serde_json::json;
+
+fn hosts_of(items: &serde_json::Value) -> Vec<String> {
+    let mut hosts: Vec<String> = items
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .filter_map(|i| i["host"].as_str().map(str::to_owned))
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    hosts
+}
+
+#[tokio::test]
+async fn fleet_views_merge_and_writes_reach_every_host() {
+    let _fleet = crate::exclusive().await;
+    let fleet = Fleet::start(2);
+    let edge = &fleet.devhost;
+    let (a1, a2) = (&fleet.members[0], &fleet.members[1]);
+    a1.fail2ban.client(&["set", "sshd", "banip", "192.0.2.61"]);
+    a2.fail2ban
+        .client(&["set", "f2btest", "banip", "2001:db8::62"]);
+
+    let bans = edge.get("/api/v1/bans/active").await;
+    assert_status(&bans, 200);
+    assert_eq!(
+        hosts_of(&bans.json["items"]),
+        ["agent1", "agent2"],
+        "{}",
+        bans.text
+    );
+    assert_eq!(bans.json["total"], 2, "{}", bans.text);
+
+    let jails = edge.get("/api/v1/jails").await;
+    assert_status(&jails, 200);
+    assert_eq!(jails.json["pagination"]["total"], 4, "{}", jails.text);
+
+    // One host only.
+    let one = edge.get("/api/v1/bans/active?host=agent2").await;
+    assert_status(&one, 200);
+    assert_eq!(one.json["total"], 1, "{}", one.text);
+    assert_eq!(one.json["items"][0]["ip"], "2001:db8::62");
+    let unknown = edge.get("/api/v1/bans/active?host=nosuch").await;
+    assert!(
+        unknown.status == 400 || unknown.status == 404,
+        "{}",
+        unknown.text
+    );
+
+    // A write without host goes to every agent.
+    let ban = edge
+        .post_json(
+            "/api/v1/bans",
+            &json!({"ip": "198.51.100.63", "jail": "sshd"}),
+        )
+        .await;
+    assert!(ban.status < 300, "{}", ban.text);
+    assert!(a1.fail2ban.is_banned("sshd", "198.51.100.63"));
+    assert!(a2.fail2ban.is_banned("sshd", "198.51.100.63"));
+
+    let hosts = edge.get("/api/v1/hosts").await;
+    assert_status(&hosts, 200);
+    assert!(
+        hosts.text.contains("agent1") && hosts.text.contains("agent2"),
+        "{}",
+        hosts.text
+    );
+}
+
+#[tokio::test]
+async fn a_dead_agent_is_an_error_entry_not_a_hang() {
+    let _fleet = crate::exclusive().await;
+    let mut fleet = Fleet::start(2);
+    fleet.members[1].agent.kill();
+    let started = Instant::now();
+    let jails = fleet.devhost.get("/api/v1/jails").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_status(&jails, 200);
+    assert_eq!(jails.json["pagination"]["total"], 2, "{}", jails.text);
+    assert_eq!(hosts_of(&jails.json["items"]), ["agent1"]);
+    assert!(
+        jails.text.contains("agent2"),
+        "no entry for the dead host: {}",
+        jails.text
+    );
+    let single = fleet.devhost.get("/api/v1/jails?host=agent2").await;
+    assert_error(&single, 502, "agent_unreachable");
+}
+
+#[tokio::test]
+async fn components_reach_only_allowed_hosts() {
+    let _fleet = crate::exclusive().await;
+    // A third "agent" outside allowed_outbound_hosts: the dev host refuses the connection.
+    let fleet = Fleet::start_with(
+        2,
+        &[(
+            "agents",
+            "agent1=https://localhost:8651,agent2=https://localhost:8652,rogue=https://localhost:9999",
+        )],
+    );
+    let r = fleet.devhost.get("/api/v1/jails?host=rogue").await;
+    assert!(r.status >= 500, "{}", r.text);
+    assert_eq!(r.json["code"], "agent_unreachable", "{}", r.text);
+    let ok = fleet.devhost.get("/api/v1/jails?host=agent1").await;
+    assert_status(&ok, 200);
+}

@@ -1,0 +1,80 @@
+//! Sessions at the edge: verified locally, revalidated with the control agent after
+//! `session_revalidate_seconds`, so logout and a newer login end them at the edge too.
+
+use std::time::Duration;
+
+use bangui_tests::{assert_error, assert_status, Fleet};
+
+#[tokio::test]
+async fn logout_ends_the_session_at_the_edge_within_the_window() {
+    let _fleet = crate::exclusive().await;
+    let fleet = Fleet::start_with(2, &[("session_revalidate_seconds", "1")]);
+    let edge = &fleet.devhost;
+    assert_status(&edge.get("/api/v1/jails").await, 200);
+
+    // No token, a garbage token: 401 at the edge, without asking an agent.
+    let token = edge.token();
+    edge.set_token(None);
+    assert_error(
+        &edge.get("/api/v1/jails").await,
+        401,
+        "authentication_required",
+    );
+    edge.set_token(Some("garbage".into()));
+    assert_error(
+        &edge.get("/api/v1/jails").await,
+        401,
+        "authentication_required",
+    );
+    edge.set_token(token);
+
+    // Log out through the edge; once the token is older than the window the edge asks the
+    // control agent, which says no.
+    assert_status(&edge.post("/api/v1/auth/logout").await, 200);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_error(
+        &edge.get("/api/v1/jails").await,
+        401,
+        "authentication_required",
+    );
+}
+
+#[tokio::test]
+async fn login_through_the_edge_sets_the_cookie() {
+    let _fleet = crate::exclusive().await;
+    let fleet = Fleet::start(2);
+    let edge = &fleet.devhost;
+    let r = edge
+        .http()
+        .post(edge.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({ "password": bangui_tests::TEST_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("bangui_session="), "{cookie}");
+    let token = cookie
+        .trim_start_matches("bangui_session=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    // The cookie works for reads at the edge; writes need the CSRF header.
+    let read = edge
+        .send(
+            edge.http()
+                .get(edge.url("/api/v1/jails"))
+                .header("cookie", format!("bangui_session={token}")),
+        )
+        .await;
+    assert_status(&read, 200);
+    let write = edge
+        .send(
+            edge.http()
+                .post(edge.url("/api/v1/jails/sshd/idle?host=agent1"))
+                .header("cookie", format!("bangui_session={token}")),
+        )
+        .await;
+    assert_error(&write, 403, "csrf_check_failed");
+}
