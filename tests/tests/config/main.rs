@@ -4,6 +4,7 @@
 
 mod actions;
 mod common;
+mod crash;
 mod filters;
 mod jails;
 mod oracle;
