@@ -30,11 +30,12 @@ async fn kill_9_during_writes_leaves_whole_files() {
         let whole = match (&before, &after) {
             (_, None) => before.is_none(),
             (Some(old), Some(now)) if now == old => true,
-            (_, Some(now)) => {
-                now.ends_with('\n') && now.contains(&format!("maxretry = {value}\n"))
-            }
+            (_, Some(now)) => now.ends_with('\n') && now.contains(&format!("maxretry = {value}\n")),
         };
-        assert!(whole, "round {round}: torn file {after:?} (before: {before:?})");
+        assert!(
+            whole,
+            "round {round}: torn file {after:?} (before: {before:?})"
+        );
         let (code, out) = f2b.client(&["-t"]);
         assert_eq!(code, 0, "round {round}: config no longer loads: {out}");
         agent.restart();
