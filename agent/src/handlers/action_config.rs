@@ -7,7 +7,9 @@ use bangui_shared::models::config_files::{
 use bangui_shared::{ApiError, ErrorCode};
 
 use super::filter_config::{delete_kind, extra, write_keys};
-use super::jail_config::{blocking, config_dir, files_error, running, stream_error, CONFIG_LOCK};
+use super::jail_config::{
+    blocking, config_dir, files_error, is_defined, running, stream_error, CONFIG_LOCK,
+};
 use crate::f2bconf::files::{check_name, Kind};
 use crate::f2bconf::model;
 use crate::f2bconf::stream::Reader;
@@ -21,11 +23,6 @@ fn not_found(name: &str) -> ApiError {
         format!("Action '{name}' not found in action.d/"),
     )
     .with("action", name)
-}
-
-fn exists(state: &AppState, name: &str) -> bool {
-    let d = config_dir(state).join("action.d");
-    d.join(format!("{name}.conf")).is_file() || d.join(format!("{name}.local")).is_file()
 }
 
 async fn detail_reply(state: &AppState, name: &str, status: u16) -> Result<Reply, ApiError> {
@@ -62,7 +59,7 @@ pub async fn detail(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
 pub async fn update(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> {
     let name = req.param("name").to_owned();
     check_name(Kind::Action, &name).map_err(files_error)?;
-    if !exists(state, &name) {
+    if !is_defined(state, Kind::Action, &name) {
         return Err(not_found(&name));
     }
     let body: ActionUpdateRequest = req.json()?;
@@ -86,7 +83,7 @@ pub async fn create(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
     let name = body.name.clone();
     check_name(Kind::Action, &name).map_err(files_error)?;
     let _guard = CONFIG_LOCK.lock().await;
-    if exists(state, &name) {
+    if is_defined(state, Kind::Action, &name) {
         return Err(ApiError::new(
             ErrorCode::Conflict,
             format!("action '{name}' already exists"),

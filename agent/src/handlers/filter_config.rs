@@ -10,7 +10,7 @@ use bangui_shared::models::config_files::{
 use bangui_shared::{ApiError, ErrorCode};
 
 use super::jail_config::{
-    blocking, config_dir, config_files, edit_error, files_error, running, stream_error,
+    blocking, config_dir, config_files, edit_error, files_error, is_defined, running, stream_error,
     validate_config, CONFIG_LOCK,
 };
 use crate::f2bconf::editor::Editor;
@@ -57,11 +57,6 @@ fn check_regexes(field: &str, list: &[String]) -> Result<(), ApiError> {
         regex::compile(re, false).map_err(|e| regex_error(field, e))?;
     }
     Ok(())
-}
-
-fn exists(state: &AppState, name: &str) -> bool {
-    let d = config_dir(state).join("filter.d");
-    d.join(format!("{name}.conf")).is_file() || d.join(format!("{name}.local")).is_file()
 }
 
 async fn detail_reply(state: &AppState, name: &str, status: u16) -> Result<Reply, ApiError> {
@@ -172,7 +167,7 @@ fn definition_keys(
 pub async fn update(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> {
     let name = req.param("name").to_owned();
     check_name(Kind::Filter, &name).map_err(files_error)?;
-    if !exists(state, &name) {
+    if !is_defined(state, Kind::Filter, &name) {
         return Err(not_found(&name));
     }
     let body: FilterUpdateRequest = req.json()?;
@@ -230,7 +225,7 @@ pub async fn create(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
         body.journalmatch.as_ref(),
     )?;
     let _guard = CONFIG_LOCK.lock().await;
-    if exists(state, &name) {
+    if is_defined(state, Kind::Filter, &name) {
         return Err(ApiError::new(
             ErrorCode::Conflict,
             format!("filter '{name}' already exists"),

@@ -82,6 +82,25 @@ pub(super) async fn running(state: &AppState) -> Result<Vec<String>, ApiError> {
 }
 
 /// The `{name}` of the path as a jail that can exist (else 404).
+/// True when `filter.d/` or `action.d/` holds `name.conf` or `name.local`.
+pub(super) fn is_defined(state: &AppState, kind: Kind, name: &str) -> bool {
+    let d = config_dir(state).join(kind.dir());
+    d.join(format!("{name}.conf")).is_file() || d.join(format!("{name}.local")).is_file()
+}
+
+/// True when the configuration defines a `[name]` jail section.
+async fn is_configured(state: &AppState, name: &str) -> Result<bool, ApiError> {
+    let dir = config_dir(state);
+    let name = name.to_owned();
+    blocking(move || {
+        Ok(Reader::new(&dir)
+            .jail_names()
+            .map_err(stream_error)?
+            .contains(&name))
+    })
+    .await
+}
+
 fn path_jail(req: &ApiRequest) -> Result<String, ApiError> {
     let raw = req.param("name");
     check_name(Kind::Jail, raw).map_err(|_| ApiError::jail_not_found(raw))?;
@@ -603,15 +622,7 @@ pub async fn update(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
     let name = path_jail(req)?;
     let body: JailConfigUpdate = req.json()?;
     let _guard = CONFIG_LOCK.lock().await;
-    let dir = config_dir(state);
-    let n = name.clone();
-    let exists = blocking(move || {
-        Ok(Reader::new(&dir)
-            .jail_names()
-            .map_err(stream_error)?
-            .contains(&n))
-    })
-    .await?;
+    let exists = is_configured(state, &name).await?;
     if !exists {
         return Err(ApiError::jail_not_found(&name));
     }
@@ -629,15 +640,7 @@ pub async fn update(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
 pub async fn commit(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> {
     let name = path_jail(req)?;
     let _guard = CONFIG_LOCK.lock().await;
-    let dir = config_dir(state);
-    let n = name.clone();
-    let exists = blocking(move || {
-        Ok(Reader::new(&dir)
-            .jail_names()
-            .map_err(stream_error)?
-            .contains(&n))
-    })
-    .await?;
+    let exists = is_configured(state, &name).await?;
     if !exists {
         return Err(ApiError::jail_not_found(&name));
     }
@@ -648,17 +651,8 @@ pub async fn commit(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
 pub async fn rollback(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> {
     let name = path_jail(req)?;
     let _guard = CONFIG_LOCK.lock().await;
-    let dir = config_dir(state);
     let files = config_files(state);
-    let n = name.clone();
-    let exists = blocking(move || {
-        Ok(Reader::new(&dir)
-            .jail_names()
-            .map_err(stream_error)?
-            .contains(&n))
-    })
-    .await?;
-    if !exists {
+    if !is_configured(state, &name).await? {
         return Err(ApiError::jail_not_found(&name));
     }
     let n = name.clone();
@@ -682,15 +676,7 @@ pub async fn rollback(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiEr
             .map_err(files_error)
     })
     .await?;
-    let dir = config_dir(state);
-    let n = name.clone();
-    let still = blocking(move || {
-        Ok(Reader::new(&dir)
-            .jail_names()
-            .map_err(stream_error)?
-            .contains(&n))
-    })
-    .await?;
+    let still = is_configured(state, &name).await?;
     if still {
         apply(state, &name).await?;
         detail_reply(state, &name, 200).await
@@ -773,15 +759,7 @@ pub async fn create(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
     if update.enabled == Some(true) {
         running(state).await?;
     }
-    let dir = config_dir(state);
-    let n = name.clone();
-    let exists = blocking(move || {
-        Ok(Reader::new(&dir)
-            .jail_names()
-            .map_err(stream_error)?
-            .contains(&n))
-    })
-    .await?;
+    let exists = is_configured(state, &name).await?;
     if exists {
         return Err(
             ApiError::new(ErrorCode::Conflict, format!("jail '{name}' already exists"))
