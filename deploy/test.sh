@@ -3,10 +3,11 @@
 #
 #   bash deploy/test.sh
 #
-# Installs what is missing (fail2ban from apt, the wasm32-wasip2 Rust target), then runs, in
-# order and stopping at the first failure: rustfmt, clippy, the host build, the wasm build of the
-# Spin components and the whole test suite (unit tests plus end-to-end tests that start real
-# fail2ban-server, bangui-agent and bangui-devhost processes).
+# Installs what is missing (fail2ban, nodejs/npm and chromium from apt, the wasm32-wasip2 Rust
+# target), then runs, in order and stopping at the first failure: the dashboard's build and unit
+# tests (npm), rustfmt, clippy, the host build, the wasm build of the Spin components and the
+# whole test suite (unit tests plus end-to-end tests that start real fail2ban-server,
+# bangui-agent and bangui-devhost processes, and the dashboard's browser test in Chromium).
 # Needs a Debian machine with Rust (rustup), run as root or with sudo for the apt step.
 set -euo pipefail
 
@@ -19,6 +20,12 @@ step() {
 
 # shellcheck source=deploy/prepare.sh
 . deploy/prepare.sh
+
+# The dashboard first: its unit tests, and the build the `ui` test binary serves and drives.
+step "npm ci && npm run build (functions/ui/web)"
+build_ui
+step "npm test (functions/ui/web: vitest)"
+(cd functions/ui/web && npm test)
 
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check

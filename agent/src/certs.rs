@@ -264,7 +264,8 @@ pub fn init(opts: &InitOptions) -> Result<Written, CertsError> {
     Ok(written)
 }
 
-/// The component ids of a Spin manifest (`[component.<id>]` tables).
+/// The ids of a Spin manifest's components that may reach other hosts (a non-empty
+/// `allowed_outbound_hosts`): only those get the edge's client certificate.
 pub fn component_ids(spin_toml: &str) -> Result<Vec<String>, CertsError> {
     let doc: toml::Table = spin_toml
         .parse()
@@ -272,7 +273,16 @@ pub fn component_ids(spin_toml: &str) -> Result<Vec<String>, CertsError> {
     let ids: Vec<String> = doc
         .get("component")
         .and_then(|c| c.as_table())
-        .map(|t| t.keys().cloned().collect())
+        .map(|t| {
+            t.iter()
+                .filter(|(_, c)| {
+                    c.get("allowed_outbound_hosts")
+                        .and_then(|h| h.as_array())
+                        .is_some_and(|h| !h.is_empty())
+                })
+                .map(|(id, _)| id.clone())
+                .collect()
+        })
         .unwrap_or_default();
     Ok(ids)
 }
@@ -307,6 +317,13 @@ mod tests {
         assert_eq!(crate::tls::peer_uris(&edge), ["spiffe://bangui/edge"]);
         let web1 = CertificateDer::from_pem_slice(read("agent-web1.pem").as_bytes()).unwrap();
         assert_eq!(crate::tls::peer_uris(&web1), ["spiffe://bangui/agent/web1"]);
+        // The expiry the agent reports to the edge's inventory: `valid_days` from today.
+        let expires = crate::tls::not_after(&opts.out.join("agent-web1.pem")).unwrap();
+        let days = (expires - Utc::now().timestamp()) / 86_400;
+        assert!(
+            (opts.valid_days - 1..=opts.valid_days).contains(&days),
+            "{days}"
+        );
         // Keys are private.
         use std::os::unix::fs::PermissionsExt;
         for key in ["ca.key", "edge.key", "agent-web2.key", "session.key"] {
@@ -332,9 +349,13 @@ mod tests {
     }
 
     #[test]
-    fn component_ids_come_from_the_manifest() {
+    fn component_ids_are_the_manifests_components_that_reach_out() {
         let ids = component_ids(
-            "spin_manifest_version = 2\n[component.jails]\nsource = \"a.wasm\"\n[component.jail-config]\nsource = \"b.wasm\"\n",
+            "spin_manifest_version = 2\n\
+             [component.jails]\nsource = \"a.wasm\"\nallowed_outbound_hosts = [\"https://a:1\"]\n\
+             [component.jail-config]\nsource = \"b.wasm\"\nallowed_outbound_hosts = [\"https://a:1\"]\n\
+             [component.ui]\nsource = \"c.wasm\"\n\
+             [component.quiet]\nsource = \"d.wasm\"\nallowed_outbound_hosts = []\n",
         )
         .unwrap();
         assert_eq!(ids, ["jail-config", "jails"]);

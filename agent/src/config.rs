@@ -36,6 +36,18 @@ pub struct AgentConfig {
     pub edge: EdgeConfig,
     pub history: HistoryConfig,
     pub geo: GeoConfig,
+    pub ui: UiConfig,
+    /// `[blocklists]`: downloads of blocklist sources.
+    pub blocklists: crate::blocklists::BlocklistsConfig,
+}
+
+/// The web dashboard in agent-only mode: the built files (`functions/ui/web/dist`) served on
+/// the user listener for every non-API `GET`/`HEAD`. Unset = no dashboard (API only).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// The build output directory (absolute).
+    pub dir: Option<PathBuf>,
 }
 
 /// The edge listener: HTTPS with required client certificates from the fleet CA. Requests on it
@@ -131,6 +143,16 @@ pub struct Fail2banConfig {
     /// Socket connections open at once (kept for reuse when idle). fail2ban serves one command
     /// at a time anyway; more connections only queue inside it.
     pub max_connections: usize,
+    /// How `POST /config/restart` starts fail2ban after stopping it over the socket (argv, no
+    /// shell). Default: `[client, "-c", config_dir, "-s", socket, "start"]`.
+    pub start_command: Option<Vec<String>>,
+    /// A command that restarts fail2ban by itself, the way the host runs it (e.g.
+    /// `["systemctl", "restart", "fail2ban"]`); when set, restart runs only this.
+    pub restart_command: Option<Vec<String>>,
+    /// fail2ban's pid file; default: `pidfile` of fail2ban.conf/.local `[Definition]`.
+    pub pid_file: Option<PathBuf>,
+    /// How long a restart waits for fail2ban to answer again.
+    pub restart_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -201,6 +223,10 @@ impl Default for Fail2banConfig {
             command_timeout_secs: 10,
             reload_timeout_secs: 60,
             max_connections: 4,
+            start_command: None,
+            restart_command: None,
+            pid_file: None,
+            restart_timeout_secs: 10,
         }
     }
 }
@@ -254,6 +280,10 @@ impl Fail2banConfig {
 
     pub fn reload_timeout(&self) -> Duration {
         Duration::from_secs(self.reload_timeout_secs)
+    }
+
+    pub fn restart_timeout(&self) -> Duration {
+        Duration::from_secs(self.restart_timeout_secs)
     }
 }
 
@@ -314,6 +344,25 @@ impl AgentConfig {
                 "fail2ban.command_timeout_secs and reload_timeout_secs must be at least 1".into(),
             ));
         }
+        let f = &self.fail2ban;
+        if f.restart_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "fail2ban.restart_timeout_secs must be at least 1".into(),
+            ));
+        }
+        for (key, argv) in [
+            ("start_command", &f.start_command),
+            ("restart_command", &f.restart_command),
+        ] {
+            if argv
+                .as_ref()
+                .is_some_and(|a| a.first().is_none_or(|p| p.trim().is_empty()))
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "fail2ban.{key} needs a program as its first element"
+                )));
+            }
+        }
         if self.listen.max_body_bytes == 0 {
             return Err(ConfigError::Invalid(
                 "listen.max_body_bytes must be > 0".into(),
@@ -326,6 +375,13 @@ impl AgentConfig {
                     .into(),
             ));
         }
+        if let Some(dir) = self.ui.dir.as_ref().filter(|d| !d.is_absolute()) {
+            return Err(ConfigError::Invalid(format!(
+                "ui.dir {} must be an absolute path",
+                dir.display()
+            )));
+        }
+        self.blocklists.validate().map_err(ConfigError::Invalid)?;
         for dir in &self.server.log_dirs {
             if !dir.is_absolute() {
                 return Err(ConfigError::Invalid(format!(
@@ -401,6 +457,29 @@ mod tests {
         assert_eq!(c.history.sync_interval_secs, 300);
         assert_eq!(c.geo.database, Some(PathBuf::from("/srv/geo.mmdb")));
         assert!(AgentConfig::parse_str("[history]\nsync_interval_secs = 0\n").is_err());
+    }
+
+    #[test]
+    fn service_commands_parse_and_must_name_a_program() {
+        let c = AgentConfig::parse_str(
+            "[fail2ban]\nrestart_command = [\"systemctl\", \"restart\", \"fail2ban\"]\npid_file = \"/run/f2b.pid\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.fail2ban.restart_command.as_deref().unwrap()[0],
+            "systemctl"
+        );
+        assert_eq!(c.fail2ban.restart_timeout(), Duration::from_secs(10));
+        assert!(AgentConfig::parse_str("[fail2ban]\nstart_command = []\n").is_err());
+        assert!(AgentConfig::parse_str("[fail2ban]\nrestart_timeout_secs = 0\n").is_err());
+    }
+
+    #[test]
+    fn ui_dir_is_optional_and_absolute() {
+        assert_eq!(AgentConfig::default().ui.dir, None);
+        let c = AgentConfig::parse_str("[ui]\ndir = \"/srv/ui/dist\"\n").unwrap();
+        assert_eq!(c.ui.dir, Some(PathBuf::from("/srv/ui/dist")));
+        assert!(AgentConfig::parse_str("[ui]\ndir = \"dist\"\n").is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod blocklists;
 pub mod certs;
 pub mod config;
 pub mod f2bconf;
@@ -13,8 +14,10 @@ pub mod geo;
 pub mod handlers;
 pub mod history;
 pub mod http;
+pub mod regex;
 pub mod state;
 pub mod store;
+pub mod tail;
 pub mod tls;
 
 use std::future::Future;
@@ -62,6 +65,7 @@ pub async fn serve(
         })
     };
     let history_sync = tokio::spawn(history::task::run(state.clone()));
+    let blocklist_schedule = tokio::spawn(blocklists::scheduler::run(state.clone()));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
@@ -76,9 +80,10 @@ pub async fn serve(
             stop,
         ))
     });
+    // Only the user listener serves the dashboard's files (`[ui] dir`); the edge has its own.
     let user_task = http::server::serve(
         user.tcp,
-        http::api(state.clone()),
+        http::ui::with_dashboard(state.clone()),
         user.transport,
         stopped(stop_rx),
     );
@@ -94,5 +99,6 @@ pub async fn serve(
     }
     housekeeping.abort();
     history_sync.abort();
+    blocklist_schedule.abort();
     state.fail2ban().close_idle().await;
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::auth::{Auth, AuthError};
+use crate::blocklists::Blocklists;
 use crate::config::AgentConfig;
 use crate::fail2ban::{Client, Reloader};
 use crate::history::History;
@@ -15,10 +16,14 @@ pub struct AppState {
     pub auth: Auth,
     /// The ban archive and the geo database.
     pub history: History,
+    /// Blocklist downloads and the one-import-per-source claims.
+    pub blocklists: Blocklists,
     /// Replaced when setup names another fail2ban socket.
     link: RwLock<Arc<Link>>,
     /// Idle state of jails as last set through this agent: fail2ban 1.0 has no getter for it.
     idle: Mutex<HashMap<String, bool>>,
+    /// When the certificate the edge listener presents expires (Unix seconds), if there is one.
+    pub edge_cert_expires_at: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -54,10 +59,19 @@ impl AppState {
             .unwrap_or_else(|| config.fail2ban.socket.clone());
         let link = Link::new(&config, &socket);
         let history = History::open(&config)?;
+        let blocklists = Blocklists::new(&config.blocklists);
+        // An unreadable certificate fails the edge listener's start with the reason.
+        let edge_cert_expires_at = config
+            .edge
+            .cert
+            .as_deref()
+            .and_then(|c| crate::tls::not_after(c).ok());
         Ok(Self {
+            edge_cert_expires_at,
             config,
             auth,
             history,
+            blocklists,
             link: RwLock::new(Arc::new(link)),
             idle: Mutex::new(HashMap::new()),
         })

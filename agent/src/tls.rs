@@ -85,3 +85,14 @@ pub fn peer_uris(der: &CertificateDer<'_>) -> Vec<String> {
         .map(|cert| cert.valid_uri_names().map(str::to_owned).collect())
         .unwrap_or_default()
 }
+
+/// When the first certificate in `cert` (PEM) expires, as Unix seconds.
+pub fn not_after(cert: &Path) -> Result<i64, TlsError> {
+    let der = read_certs(cert)?.remove(0);
+    x509_parser::parse_x509_certificate(&der)
+        .map(|(_, c)| c.validity().not_after.timestamp())
+        .map_err(|e| TlsError::Cert {
+            path: cert.display().to_string(),
+            reason: format!("cannot read the validity: {e}"),
+        })
+}

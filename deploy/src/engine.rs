@@ -9,12 +9,13 @@ use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{
     Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
 };
-use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use crate::files::Preopen;
 use crate::outbound::{ComponentOutbound, Outbound, OutboundHooks};
 use crate::variables::{ComponentVariables, VariableError};
 
@@ -143,12 +144,14 @@ impl Runtime {
         Ok(Self { engine, linker })
     }
 
-    /// Compiles and pre-instantiates one component.
+    /// Compiles and pre-instantiates one component; `files` are mounted read-only into every
+    /// instance.
     pub fn load(
         &self,
         id: &str,
         path: &Path,
         environment: Vec<(String, String)>,
+        files: Vec<Preopen>,
         variables: ComponentVariables,
         outbound: ComponentOutbound,
     ) -> Result<LoadedComponent, EngineError> {
@@ -174,6 +177,7 @@ impl Runtime {
             engine: self.engine.clone(),
             proxy,
             environment: Arc::new(environment),
+            files: Arc::new(files),
             variables: Arc::new(variables),
             outbound: Arc::new(outbound),
         })
@@ -203,6 +207,7 @@ pub struct LoadedComponent {
     engine: Engine,
     proxy: ProxyPre<InstanceState>,
     environment: Arc<Vec<(String, String)>>,
+    files: Arc<Vec<Preopen>>,
     variables: Arc<ComponentVariables>,
     outbound: Arc<ComponentOutbound>,
 }
@@ -230,12 +235,19 @@ impl LoadedComponent {
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
         let guest = |e: wasmtime::Error| InvokeError::Guest(format!("{e:#}"));
-        let wasi = WasiCtxBuilder::new()
-            .envs(&self.environment)
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.envs(&self.environment)
             // Component stdout goes to the host's stderr: stdout carries the readiness line.
             .stdout(std::io::stderr())
-            .stderr(std::io::stderr())
-            .build();
+            .stderr(std::io::stderr());
+        for mount in self.files.iter() {
+            // Opened per instance (one `open` call): a rebuilt directory is picked up as is.
+            wasi.preopened_dir(&mount.host, &mount.guest, FsPerms::ReadOnly)
+                .map_err(|e| {
+                    InvokeError::Guest(format!("cannot mount {}: {e:#}", mount.host.display()))
+                })?;
+        }
+        let wasi = wasi.build();
         let state = InstanceState {
             table: ResourceTable::new(),
             wasi,

@@ -14,12 +14,13 @@
 //!   resolution ([`variables`]);
 //! - enforces `allowed_outbound_hosts` ([`allowed_hosts`]) and sends outbound HTTP(S) over
 //!   pooled connections with the `[[client_tls]]` client certificate ([`outbound`]);
+//! - mounts `files` directory mappings read-only into the component ([`files`]);
 //! - pre-instantiates every component (compiled code cached on disk by wasmtime's compilation
 //!   cache) and serves each request in a fresh instance ([`engine`], [`server`]).
 //!
 //! What it does not do: WASIp3 components (spin-sdk 6/7), key-value, SQLite, LLM, Redis, MQTT,
-//! files, service chaining, component dependencies, WAGI, static responses, HTTPS on the
-//! listener, `.env` files, variable providers (Vault, Azure), `spin build`/`watch`, OpenTelemetry,
+//! file glob patterns, service chaining, component dependencies, WAGI, static responses, HTTPS
+//! on the listener, `.env` files, variable providers (Vault, Azure), `spin build`/`watch`, OpenTelemetry,
 //! outbound HTTP/2 and `[outbound_networking]` limits. A manifest that uses one of these fails at
 //! start-up with a message saying so, instead of behaving differently from Spin.
 
@@ -28,6 +29,7 @@
 
 pub mod allowed_hosts;
 pub mod engine;
+pub mod files;
 pub mod manifest;
 pub mod outbound;
 pub mod routes;

@@ -1,8 +1,8 @@
 //! `spin.toml` (manifest version 2): the part the dev host runs.
 //!
 //! Parsed with Spin's field names and `deny_unknown_fields`, so a typo fails here as it would
-//! in `spin up`. Fields Spin knows but the dev host does not implement (`files`,
-//! `key_value_stores`, `sqlite_databases`, `ai_models`, component `dependencies`, inline or
+//! in `spin up`. Fields Spin knows but the dev host does not implement (file glob patterns and
+//! `exclude_files`, `key_value_stores`, `sqlite_databases`, `ai_models`, component `dependencies`, inline or
 //! remote component sources, `static_response`, the WAGI executor, non-HTTP triggers) are
 //! accepted by the parser and refused with a clear error when they are actually used.
 
@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::files::{FileMount, FilesError};
 
 /// Why the manifest could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -118,10 +120,10 @@ pub struct Component {
     /// Environment variables for the component.
     #[serde(default)]
     pub environment: BTreeMap<String, String>,
-    /// Files to mount (unsupported).
+    /// Files to mount: directory mappings only ([`crate::files`]).
     #[serde(default)]
     pub files: Vec<toml::Value>,
-    /// Files to exclude from `files`.
+    /// Files to exclude from `files` (unsupported).
     #[serde(default)]
     pub exclude_files: Vec<String>,
     /// Deprecated Spin 1 spelling of `allowed_outbound_hosts` (unsupported).
@@ -181,6 +183,8 @@ pub struct ComponentSpec {
     pub environment: BTreeMap<String, String>,
     /// `allowed_outbound_hosts` entries (may hold templates).
     pub allowed_outbound_hosts: Vec<String>,
+    /// Directories mounted read-only into the component (`files`).
+    pub files: Vec<FileMount>,
 }
 
 /// Spin's `KebabId` rule: `-`-separated words, each starting with an ASCII letter, each all
@@ -344,8 +348,20 @@ impl Manifest {
         };
         let mut specs = Vec::new();
         for (id, c) in &self.components {
-            if !c.files.is_empty() {
-                return Err(unsupported(id, "files"));
+            let files = c
+                .files
+                .iter()
+                .map(|entry| FileMount::parse(entry, dir))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| match e {
+                    FilesError::Unsupported(what) => unsupported(id, &what),
+                    FilesError::Invalid(message) => ManifestError::Invalid {
+                        path: path.to_path_buf(),
+                        message: format!("component {id:?}: {message}"),
+                    },
+                })?;
+            if !c.exclude_files.is_empty() {
+                return Err(unsupported(id, "exclude_files"));
             }
             if !c.key_value_stores.is_empty() {
                 return Err(unsupported(id, "key_value_stores"));
@@ -381,6 +397,7 @@ impl Manifest {
                 variables: c.variables.clone(),
                 environment: c.environment.clone(),
                 allowed_outbound_hosts: c.allowed_outbound_hosts.clone(),
+                files,
             });
         }
         Ok(specs)
@@ -454,6 +471,22 @@ command = "cargo build --target wasm32-wasip2 --release"
             Path::new("/app/target/wasm32-wasip2/release/bans.wasm")
         );
         assert!(m.variable_decls()["session_signing_key"].secret);
+        assert!(specs[0].files.is_empty());
+        let text = GOOD.replace(
+            "[component.bans.variables]",
+            "files = [{ source = \"web/dist\", destination = \"/\" }]\n[component.bans.variables]",
+        );
+        let specs = Manifest::parse(&text, path)
+            .unwrap()
+            .component_specs(path)
+            .unwrap();
+        assert_eq!(
+            specs[0].files,
+            [FileMount {
+                source: "/app/web/dist".into(),
+                destination: "/".into()
+            }]
+        );
     }
 
     #[test]
@@ -482,6 +515,24 @@ command = "cargo build --target wasm32-wasip2 --release"
         assert!(matches!(
             m.component_specs(path),
             Err(ManifestError::Unsupported { .. })
+        ));
+        let text = GOOD.replace(
+            "[component.bans.variables]",
+            "files = [\"static/**\"]\n[component.bans.variables]",
+        );
+        let m = Manifest::parse(&text, path).unwrap();
+        assert!(matches!(
+            m.component_specs(path),
+            Err(ManifestError::Unsupported { .. })
+        ));
+        let text = GOOD.replace(
+            "[component.bans.variables]",
+            "files = [{ source = \"../up\", destination = \"/\" }]\n[component.bans.variables]",
+        );
+        let m = Manifest::parse(&text, path).unwrap();
+        assert!(matches!(
+            m.component_specs(path),
+            Err(ManifestError::Invalid { .. })
         ));
         let text = GOOD.replace(
             "component = \"bans\"\n\n[[trigger.http]]",

@@ -276,6 +276,37 @@ mod tests {
         assert_eq!(r.len(), 1);
     }
 
+    /// The workspace's own `spin.toml`: the UI's catch-all `/...` never shadows an API route.
+    #[test]
+    fn the_apps_ui_route_is_the_least_specific() {
+        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../spin.toml"));
+        let manifest = crate::manifest::Manifest::load(path).unwrap();
+        let routes = manifest.http_routes(path).unwrap();
+        let ids: Vec<&str> = routes.iter().map(|r| r.component.as_str()).collect();
+        let (router, _) = Router::build(
+            routes
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.route.as_str(), i, r.component.as_str())),
+        )
+        .unwrap();
+        let reaches = |p: &str| ids[router.route(p).unwrap().component];
+        for (p, id) in [
+            ("/api/v1/health", "health"),
+            ("/api/v1/hosts", "health"),
+            ("/api/v1/nosuch", "health"),
+            ("/api/v1/jails/sshd", "jails"),
+            ("/api/v1/config/jails/sshd", "jail-config"),
+            ("/", "ui"),
+            ("/dashboard", "ui"),
+            ("/jails/sshd", "ui"),
+            ("/assets/x.js", "ui"),
+            ("/index.html", "ui"),
+        ] {
+            assert_eq!(reaches(p), id, "{p}");
+        }
+    }
+
     #[test]
     fn headers_match_spin() {
         let r = router(&[("/foo/:userid/...", 0)]);

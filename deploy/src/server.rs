@@ -20,6 +20,7 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::allowed_hosts::AllowedHosts;
 use crate::engine::{CompileCache, InvokeError, LoadedComponent, Runtime};
+use crate::files::{FileMount, Preopen};
 use crate::manifest::Manifest;
 use crate::outbound::{ComponentOutbound, Outbound};
 use crate::routes::{spin_headers, Router};
@@ -64,6 +65,10 @@ impl App {
     pub fn load(options: &AppOptions) -> Result<Self, LoadError> {
         let manifest_path = &options.manifest;
         let manifest = Manifest::load(manifest_path).map_err(LoadError::new)?;
+        let manifest_dir = manifest_path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let routes = manifest
             .http_routes(manifest_path)
             .map_err(LoadError::new)?;
@@ -106,6 +111,7 @@ impl App {
                 .map_err(|e| LoadError(format!("component {:?}: {e}", spec.id)))?;
             let allowed = AllowedHosts::parse(&spec.allowed_outbound_hosts, &app_vars)
                 .map_err(|e| LoadError(format!("component {:?}: {e}", spec.id)))?;
+            let files = preopens(&spec.id, &spec.files, manifest_dir)?;
             let loaded = runtime
                 .load(
                     &spec.id,
@@ -114,6 +120,7 @@ impl App {
                         .iter()
                         .map(|(k, v)| (k.clone(), v.clone()))
                         .collect(),
+                    files,
                     variables,
                     ComponentOutbound {
                         component_id: spec.id.clone(),
@@ -308,6 +315,24 @@ impl App {
     pub fn component_ids(&self) -> impl Iterator<Item = &str> {
         self.components.iter().map(|c| c.id.as_str())
     }
+}
+
+/// The existing `files` directories of a component; a missing one is skipped with a warning
+/// (the UI may not be built yet: the API must still come up).
+fn preopens(id: &str, files: &[FileMount], app_dir: &Path) -> Result<Vec<Preopen>, LoadError> {
+    let mut out = Vec::new();
+    for mount in files {
+        match mount.preopen(app_dir) {
+            Ok(Some(p)) => out.push(p),
+            Ok(None) => tracing::warn!(
+                component = %id,
+                "files source {} does not exist: starting without it (restart once it is built)",
+                mount.source.display()
+            ),
+            Err(e) => return Err(LoadError(format!("component {id:?}: {e}"))),
+        }
+    }
+    Ok(out)
 }
 
 fn request_authority(parts: &http::request::Parts) -> Result<Authority, &'static str> {

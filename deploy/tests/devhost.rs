@@ -321,3 +321,85 @@ fn unsupported_manifest_features_fail_start_up() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("key_value_stores is not supported"), "{err}");
 }
+
+const FILES: &str = r#"
+spin_manifest_version = 2
+[application]
+name = "files"
+[[trigger.http]]
+route = "/..."
+component = "probe"
+[component.probe]
+source = "{wasm}"
+files = [
+    { source = "web/dist", destination = "/" },
+    { source = "data", destination = "/srv/data" },
+    { source = "not-built", destination = "/later" },
+]
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_are_mounted_read_only_and_missing_sources_are_skipped() {
+    let mut host = DevHost::start_with_files(
+        FILES,
+        &[
+            ("web/dist/index.html", "<!doctype html>"),
+            ("web/dist/assets/app.js", "run()"),
+            ("data/list.txt", "192.0.2.1\n"),
+            ("secret.txt", "outside the mounts"),
+        ],
+    );
+    let r = host
+        .probe(
+            "/",
+            &[(
+                "x-probe-read",
+                "/index.html /assets/app.js /srv/data/list.txt /../secret.txt /later/x",
+            )],
+        )
+        .await;
+    let files = &r["files"];
+    assert_eq!(files["/index.html"]["ok"], "<!doctype html>");
+    assert_eq!(files["/assets/app.js"]["ok"], "run()");
+    assert_eq!(files["/srv/data/list.txt"]["ok"], "192.0.2.1\n");
+    // `..` cannot leave a mount: the root's parent is the root.
+    assert!(files["/../secret.txt"]["err"].is_string(), "{files}");
+    assert!(files["/later/x"]["err"].is_string(), "{files}");
+    assert!(
+        host.stderr_text().contains("not-built"),
+        "a skipped mount is logged"
+    );
+
+    for path in ["/index.html", "/new.txt", "/srv/data/new.txt"] {
+        let r = host.probe("/", &[("x-probe-write", path)]).await;
+        assert!(
+            r["write"]["err"].is_string(),
+            "{path} must be read-only: {r}"
+        );
+    }
+    assert!(!host.dir.path().join("web/dist/new.txt").exists());
+}
+
+#[test]
+fn escaping_file_sources_refuse_to_start() {
+    for (source, message) in [
+        ("../outside", "inside the app directory"),
+        ("link", "outside the app directory"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("link")).unwrap();
+        let manifest = FILES
+            .replace("{wasm}", &support::probe_wasm().display().to_string())
+            .replace("web/dist", source);
+        std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_bangui-devhost"))
+            .current_dir(dir.path())
+            .args(["--from", "spin.toml", "--listen", "127.0.0.1:0"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{source}: {stderr}");
+        assert!(stderr.contains(message), "{source}: {stderr}");
+    }
+}

@@ -18,6 +18,8 @@ pub enum ErrorCode {
     InvalidInput,
     /// 422: the request body is not JSON or does not match the schema.
     InvalidBody,
+    /// 422: a regex in the body does not compile (`detail` gives the position and reason).
+    InvalidRegex,
     /// 409: state conflict (already exists, already done).
     Conflict,
     /// 401: session missing, malformed, expired or revoked.
@@ -76,6 +78,7 @@ impl ErrorCode {
         Self::NotFound,
         Self::InvalidInput,
         Self::InvalidBody,
+        Self::InvalidRegex,
         Self::Conflict,
         Self::AuthenticationRequired,
         Self::InvalidCredentials,
@@ -109,6 +112,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::InvalidInput => "invalid_input",
             Self::InvalidBody => "invalid_body",
+            Self::InvalidRegex => "invalid_regex",
             Self::Conflict => "conflict",
             Self::AuthenticationRequired => "authentication_required",
             Self::InvalidCredentials => "invalid_credentials",
@@ -156,7 +160,7 @@ impl ErrorCode {
             | Self::JailAlreadyInactive
             | Self::OperationFailed => 409,
             Self::PayloadTooLarge => 413,
-            Self::InvalidBody => 422,
+            Self::InvalidBody | Self::InvalidRegex => 422,
             Self::RateLimitExceeded => 429,
             Self::InternalError => 500,
             Self::NotImplemented => 501,

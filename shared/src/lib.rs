@@ -5,11 +5,13 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod edge_headers;
 pub mod error;
 pub mod models;
 pub mod pagination;
 pub mod routes;
 pub mod session;
+pub mod static_files;
 pub mod timerange;
 pub mod validate;
 

@@ -1,4 +1,5 @@
-//! Validation of the values a request names: jail names, IP addresses, ignore-list entries.
+//! Validation of the values a request names: jail names, IP addresses, ignore-list entries
+//! (addresses, networks and host names).
 //!
 //! Each parser takes the raw text and returns a typed value or a 400 `invalid_input` whose
 //! `metadata.field` names the field. Nothing here trims, guesses or resolves names.
@@ -69,6 +70,87 @@ pub fn parse_ip_or_net(s: &str) -> Result<IpOrNet, ApiError> {
     IpNet::new(addr, prefix)
         .map(IpOrNet::Net)
         .map_err(|_| invalid())
+}
+
+/// An entry of a jail's `ignoreip` setting in fail2ban's files: an address or CIDR network, or
+/// a host name fail2ban resolves (`localhost`, `gw.example.net`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum IgnoreEntry {
+    /// An address or network, as [`parse_ip_or_net`] takes it.
+    Ip(IpOrNet),
+    /// Dot-separated labels of letters, digits and inner hyphens.
+    Host(String),
+}
+
+/// The most entries an `ignoreip` list may have.
+pub const MAX_IGNORE_ENTRIES: usize = 1_000;
+
+/// Parses one `ignoreip` entry. A dotted quad that is not an address (`300.1.1.1`) is refused,
+/// not taken for a host name; so are spaces and commas, which fail2ban reads as separators.
+///
+/// # Errors
+///
+/// A 400 `invalid_input` with `metadata.field = "ignore_ip"`.
+pub fn parse_ignore_entry(s: &str) -> Result<IgnoreEntry, ApiError> {
+    if let Ok(ip) = parse_ip_or_net(s) {
+        return Ok(IgnoreEntry::Ip(ip));
+    }
+    let labels_ok = s.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    });
+    let last_numeric = s
+        .rsplit('.')
+        .next()
+        .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()));
+    let why = if s.is_empty() {
+        "it is empty"
+    } else if s.contains(|c: char| c.is_whitespace() || c == ',') {
+        "fail2ban splits it at spaces and commas: give each entry as its own item"
+    } else if s.contains('/') {
+        "a network is address/prefix, the prefix at most 32 (IPv4) or 128 (IPv6)"
+    } else if s.contains(':') {
+        "it is not a valid IPv6 address"
+    } else if last_numeric {
+        // `300.1.1.1`, `1.2.3`, `01.2.3.4`: meant as an address, so not a name.
+        "it ends in a number, so it would have to be a valid IPv4 address"
+    } else if s.len() > 253 || !labels_ok {
+        "a host name is dot-separated labels of letters, digits and inner hyphens \
+         (at most 63 characters each, 253 in all)"
+    } else {
+        return Ok(IgnoreEntry::Host(s.to_owned()));
+    };
+    Err(ApiError::invalid_field(
+        "ignore_ip",
+        format!(
+            "{} is not an IP address, CIDR network or host name: {why}",
+            quoted(s)
+        ),
+    ))
+}
+
+/// Checks a whole `ignoreip` list and gives the value to write to the config file: the entries
+/// as written, separated by spaces (fail2ban splits them back the same way). An empty list
+/// gives an empty value.
+///
+/// # Errors
+///
+/// A 400 `invalid_input` with `metadata.field = "ignore_ip"` for the first bad entry or a list
+/// longer than [`MAX_IGNORE_ENTRIES`].
+pub fn ignore_list_value(entries: &[String]) -> Result<String, ApiError> {
+    if entries.len() > MAX_IGNORE_ENTRIES {
+        return Err(ApiError::invalid_field(
+            "ignore_ip",
+            format!("an ignore list takes at most {MAX_IGNORE_ENTRIES} entries"),
+        ));
+    }
+    for entry in entries {
+        parse_ignore_entry(entry)?;
+    }
+    Ok(entries.join(" "))
 }
 
 /// Shows a rejected input in an error message: quoted, escaped, cut after 64 characters.
@@ -222,6 +304,18 @@ impl fmt::Display for IpOrNet {
         match self {
             Self::Addr(addr) => addr.fmt(f),
             Self::Net(net) => net.fmt(f),
+        }
+    }
+}
+
+// === impl IgnoreEntry ===
+
+/// The entry as fail2ban's config takes it.
+impl fmt::Display for IgnoreEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ip(ip) => ip.fmt(f),
+            Self::Host(name) => f.write_str(name),
         }
     }
 }
@@ -470,6 +564,100 @@ mod tests {
         assert!(serde_json::from_str::<IpOrNet>(r#""1.2.3.4/33""#).is_err());
     }
 
+    #[test]
+    fn ignore_entries_of_every_kind() {
+        let cases = [
+            ("192.0.2.1", "192.0.2.1"),
+            ("127.0.0.1/8", "127.0.0.1/8"),
+            ("0.0.0.0/0", "0.0.0.0/0"),
+            ("::1", "::1"),
+            ("2001:DB8::/32", "2001:db8::/32"),
+            ("fe80::/10", "fe80::/10"),
+            ("::ffff:192.0.2.1", "::ffff:192.0.2.1"),
+            ("localhost", "localhost"),
+            ("gw.example.net", "gw.example.net"),
+            ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+            ("a-b.c0", "a-b.c0"),
+            ("123abc.example", "123abc.example"),
+            ("host-1", "host-1"),
+        ];
+        for (input, shown) in cases {
+            let entry = parse_ignore_entry(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(entry.to_string(), shown);
+            let is_ip = input.parse::<IpOrNet>().is_ok();
+            assert_eq!(matches!(entry, IgnoreEntry::Ip(_)), is_ip, "{input}");
+        }
+        let long_label = format!("{}.example", "a".repeat(63));
+        assert!(parse_ignore_entry(&long_label).is_ok());
+    }
+
+    #[test]
+    fn bad_ignore_entries_say_why() {
+        let too_long_label = format!("{}.example", "a".repeat(64));
+        let too_long_name = ["abcdefghij"; 24].join(".");
+        for (input, why) in [
+            ("", "it is empty"),
+            ("300.1.1.1", "be a valid IPv4 address"),
+            ("999.1.1.1", "be a valid IPv4 address"),
+            ("1.2.3", "be a valid IPv4 address"),
+            ("01.2.3.4", "be a valid IPv4 address"),
+            ("1.2.3.4.5", "be a valid IPv4 address"),
+            ("example.123", "be a valid IPv4 address"),
+            ("1::2::3", "not a valid IPv6 address"),
+            ("fe80::1%eth0", "not a valid IPv6 address"),
+            ("[::1]", "not a valid IPv6 address"),
+            ("1.2.3.4/33", "prefix at most 32"),
+            ("1.2.3.4/255.0.0.0", "prefix at most 32"),
+            ("host/24", "prefix at most 32"),
+            ("192.0.2.1 192.0.2.2", "spaces and commas"),
+            ("192.0.2.1,192.0.2.2", "spaces and commas"),
+            ("a\tb", "spaces and commas"),
+            (" 192.0.2.1", "spaces and commas"),
+            ("192.0.2.1\n", "spaces and commas"),
+            ("bad host", "spaces and commas"),
+            ("-x.example", "host name is"),
+            ("x-.example", "host name is"),
+            ("a..b", "host name is"),
+            ("host.example.", "host name is"),
+            ("under_score.example", "host name is"),
+            ("*.example", "host name is"),
+            ("é.example", "host name is"),
+            ("a;b", "host name is"),
+            (&too_long_label, "host name is"),
+            (&too_long_name, "host name is"),
+        ] {
+            let err = parse_ignore_entry(input).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidInput, "{input:?}");
+            assert_eq!(field(&err), "ignore_ip", "{input:?}");
+            assert!(
+                err.detail
+                    .contains("is not an IP address, CIDR network or host name"),
+                "{input:?}: {}",
+                err.detail
+            );
+            assert!(err.detail.contains(why), "{input:?}: {}", err.detail);
+        }
+    }
+
+    #[test]
+    fn ignore_lists_become_one_space_separated_value() {
+        let list = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            ignore_list_value(&list(&["127.0.0.1/8", "::1", "gw.example.net"])).unwrap(),
+            "127.0.0.1/8 ::1 gw.example.net"
+        );
+        assert_eq!(ignore_list_value(&[]).unwrap(), "");
+        // One bad entry refuses the list; an item holding two entries is refused too.
+        let err = ignore_list_value(&list(&["::1", "300.1.1.1"])).unwrap_err();
+        assert!(err.detail.contains("'300.1.1.1'"), "{}", err.detail);
+        let err = ignore_list_value(&list(&["192.0.2.1 192.0.2.2"])).unwrap_err();
+        assert!(err.detail.contains("spaces and commas"), "{}", err.detail);
+        let many = vec!["192.0.2.1".to_owned(); MAX_IGNORE_ENTRIES + 1];
+        let err = ignore_list_value(&many).unwrap_err();
+        assert_eq!(field(&err), "ignore_ip");
+        assert!(ignore_list_value(&many[1..]).is_ok());
+    }
+
     proptest! {
         #[test]
         fn every_ipv4_display_parses_back(bits: u32) {
@@ -493,6 +681,7 @@ mod tests {
         fn parsers_never_panic(s in "\\PC{0,80}") {
             let _ = parse_ip(&s);
             let _ = parse_ip_or_net(&s);
+            let _ = parse_ignore_entry(&s);
             let _ = s.parse::<JailName>();
         }
     }

@@ -45,6 +45,8 @@ pub struct AgentConfig {
     pub reload_timeout_secs: Option<u64>,
     /// `[server] log_dirs`.
     pub log_dirs: Vec<PathBuf>,
+    /// TOML lines added to the `[fail2ban]` table (e.g. `start_command = [...]`).
+    pub fail2ban_toml: String,
     /// TOML appended after the tables above; start it with a table header of its own.
     pub extra_toml: String,
     /// Where to write the config; `None` writes a temp file removed with the [`Agent`].
@@ -91,6 +93,7 @@ impl AgentConfig {
             command_timeout_secs: None,
             reload_timeout_secs: None,
             log_dirs: vec![fail2ban.log_dir()],
+            fail2ban_toml: String::new(),
             extra_toml: String::new(),
             config_file: None,
             echo_output: false,
@@ -121,6 +124,10 @@ impl AgentConfig {
         }
         if let Some(secs) = self.reload_timeout_secs {
             text += &format!("reload_timeout_secs = {secs}\n");
+        }
+        if !self.fail2ban_toml.trim().is_empty() {
+            text += self.fail2ban_toml.trim_end();
+            text.push('\n');
         }
         let dirs: Vec<String> = self.log_dirs.iter().map(|dir| toml_path(dir)).collect();
         text += &format!("\n[server]\nlog_dirs = [{}]\n", dirs.join(", "));
@@ -428,6 +435,7 @@ mod tests {
             command_timeout_secs: Some(1),
             reload_timeout_secs: None,
             log_dirs: vec!["/tmp/bg-x/log".into()],
+            fail2ban_toml: String::new(),
             extra_toml: String::new(),
             config_file: None,
             echo_output: false,

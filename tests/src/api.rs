@@ -23,9 +23,17 @@ pub struct ApiClient {
     server_stderr: Arc<Mutex<String>>,
 }
 
+/// A reqwest client builder for the tests' plain-HTTP clients. The agent's blocklist fetcher
+/// turns on reqwest's rustls without a built-in crypto provider (one reqwest build for the
+/// workspace), so the process's default provider is set to ring first.
+pub fn http_client() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
 impl ApiClient {
     pub fn new(base_url: &str, server_stderr: Arc<Mutex<String>>) -> ApiClient {
-        let http = reqwest::Client::builder()
+        let http = http_client()
             .no_proxy()
             .timeout(REQUEST_TIMEOUT)
             .build()

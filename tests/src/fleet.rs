@@ -1,9 +1,11 @@
 //! The edge shape, all real: fleet certificates from `bangui-agent certs init`, N sandboxed
-//! fail2ban servers each with an agent whose mTLS edge listener is on `localhost:8651..`, and
-//! the dev host running the workspace's `spin.toml` with the built components.
+//! fail2ban servers each with an agent whose mTLS edge listener is on a free port of
+//! `localhost:8651..8700`, and the dev host running the workspace's `spin.toml` with the built
+//! components.
 //!
-//! `spin.toml` allows the components to reach `https://localhost:8651` and `:8652` (the dev
-//! shape), so a fleet uses those fixed ports: fleets must not run concurrently.
+//! `spin.toml` allows the components to reach `https://localhost:8651..8700` (the dev shape:
+//! `bangui-dev` uses 8651 and 8652), so test fleets take free ports from the upper part of that
+//! range and run beside a running dev stack or each other.
 
 use std::path::{Path, PathBuf};
 
@@ -13,8 +15,33 @@ use crate::agent::Agent;
 use crate::devhost::{DevHost, DevHostConfig};
 use crate::fail2ban::Fail2ban;
 
-/// First edge port; agent `i` (from 1) listens on `EDGE_BASE_PORT + i`.
+/// First edge port; agent `i` (from 1) of the dev runner listens on `EDGE_BASE_PORT + i`.
 pub const EDGE_BASE_PORT: u16 = 8650;
+
+/// Ports test fleets take their edge listeners from: inside the range `spin.toml` allows
+/// (`8651..8700`), above the dev runner's.
+const TEST_EDGE_PORTS: std::ops::Range<u16> = 8660..8700;
+
+/// Placeholder in a [`Fleet::start_with`] variable value for the fleet's own `agents` list.
+pub const FLEET_AGENTS: &str = "{fleet}";
+
+/// How to start a fleet beyond the defaults of [`Fleet::start`].
+#[derive(Debug, Clone, Default)]
+pub struct FleetOptions {
+    /// Extra `--variable` values for the dev host; in a value, [`FLEET_AGENTS`] stands for the
+    /// fleet's `agents` list.
+    pub variables: Vec<(String, String)>,
+    /// Leave setup undone (the helpers then carry no session token), e.g. for a browser test
+    /// that runs the setup wizard itself.
+    pub skip_setup: bool,
+    /// Session cookies without `Secure`, so a browser keeps them over plain HTTP.
+    pub insecure_cookies: bool,
+    /// TOML appended to every agent's config (start it with a table header).
+    pub agent_toml: String,
+    /// `[ui] dir` of the control agent: its user listener serves the dashboard (agent-only
+    /// mode).
+    pub ui_dir: Option<PathBuf>,
+}
 
 /// One fleet member.
 #[derive(Debug)]
@@ -39,8 +66,23 @@ impl Fleet {
         Self::start_with(agents, &[])
     }
 
-    /// As [`start`](Self::start), with extra `--variable` values for the dev host.
+    /// As [`start`](Self::start), with extra `--variable` values for the dev host; in a value,
+    /// [`FLEET_AGENTS`] stands for the fleet's `agents` list.
     pub fn start_with(agents: usize, variables: &[(&str, &str)]) -> Fleet {
+        Self::start_opts(
+            agents,
+            &FleetOptions {
+                variables: variables
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..FleetOptions::default()
+            },
+        )
+    }
+
+    /// As [`start`](Self::start), with [`FleetOptions`].
+    pub fn start_opts(agents: usize, options: &FleetOptions) -> Fleet {
         let dir = tempfile::Builder::new()
             .prefix("bangui-fleet-")
             .tempdir()
@@ -49,16 +91,25 @@ impl Fleet {
         let names: Vec<String> = (1..=agents).map(|i| format!("agent{i}")).collect();
         let manifest = DevHost::manifest_path();
         init_certs(&certs_dir, &names, false).expect("certs init");
+        let ports = free_edge_ports(agents);
 
         let members: Vec<Member> = names
             .iter()
             .enumerate()
             .map(|(i, name)| {
                 let fail2ban = Fail2ban::start();
-                let port = EDGE_BASE_PORT + 1 + i as u16;
+                let port = ports[i];
                 let agent = Agent::start_with(&fail2ban, |c| {
-                    c.setup = i == 0;
-                    c.extra_toml = edge_toml(&certs_dir, name, port) + TEST_LIMITS;
+                    c.setup = i == 0 && !options.skip_setup;
+                    c.extra_toml = edge_toml(&certs_dir, name, port);
+                    if options.insecure_cookies {
+                        c.extra_toml += "cookie_secure = false\n";
+                    }
+                    c.extra_toml += TEST_LIMITS;
+                    c.extra_toml += &options.agent_toml;
+                    if let Some(dir) = options.ui_dir.as_ref().filter(|_| i == 0) {
+                        c.extra_toml += &ui_toml(dir);
+                    }
                 });
                 Member {
                     name: name.clone(),
@@ -69,15 +120,17 @@ impl Fleet {
             .collect();
 
         let key = std::fs::read_to_string(certs_dir.join("session.key")).expect("session key");
+        let agents_var = agents_on(&names, &ports);
         let mut vars = vec![
-            ("agents".to_owned(), agents_variable(&names)),
+            ("agents".to_owned(), agents_var.clone()),
             ("control_agent".to_owned(), members[0].name.clone()),
             ("session_signing_key".to_owned(), key.trim().to_owned()),
         ];
         vars.extend(
-            variables
+            options
+                .variables
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string())),
+                .map(|(k, v)| (k.clone(), v.replace(FLEET_AGENTS, &agents_var))),
         );
         let devhost = DevHost::start(&DevHostConfig {
             manifest,
@@ -114,19 +167,61 @@ pub fn edge_toml(certs: &Path, name: &str, port: u16) -> String {
     )
 }
 
+/// The `[ui]` table that makes an agent serve the dashboard's build from `dir`.
+pub fn ui_toml(dir: &Path) -> String {
+    format!(
+        "\n[ui]\ndir = {}\n",
+        serde_json::Value::from(dir.display().to_string())
+    )
+}
+
+/// The web dashboard's build output in this workspace (`functions/ui/web/dist`).
+pub fn ui_dist_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("functions/ui/web/dist")
+}
+
 /// The edge's calls in tests all come from one client: lift the write limits so a table-driven
 /// run over every route is not throttled.
 const TEST_LIMITS: &str =
     "\n[limits]\nban = 10000\nunban = 10000\njail = 10000\nconfig = 10000\nimport = 10000\n";
 
-/// The `agents` variable for members on consecutive edge ports.
+/// The `agents` variable for members on consecutive edge ports from `EDGE_BASE_PORT + 1`.
 pub fn agents_variable(names: &[String]) -> String {
+    let ports: Vec<u16> = (1..=names.len() as u16)
+        .map(|i| EDGE_BASE_PORT + i)
+        .collect();
+    agents_on(names, &ports)
+}
+
+/// The `agents` variable for members listening on `ports`.
+pub fn agents_on(names: &[String], ports: &[u16]) -> String {
     names
         .iter()
-        .enumerate()
-        .map(|(i, n)| format!("{n}=https://localhost:{}", EDGE_BASE_PORT + 1 + i as u16))
+        .zip(ports)
+        .map(|(n, port)| format!("{n}=https://localhost:{port}"))
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// `n` ports of [`TEST_EDGE_PORTS`] that nothing listens on and no other fleet of this process
+/// took, from a random start so that fleets of other processes rarely probe the same ones.
+fn free_edge_ports(n: usize) -> Vec<u16> {
+    static TAKEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut taken = TAKEN.lock().unwrap_or_else(|p| p.into_inner());
+    let len = TEST_EDGE_PORTS.len() as u16;
+    let start = fastrand::u16(0..len);
+    let ports: Vec<u16> = (0..len)
+        .map(|i| TEST_EDGE_PORTS.start + (start + i) % len)
+        .filter(|p| !taken.contains(p))
+        .filter(|p| std::net::TcpListener::bind(("127.0.0.1", *p)).is_ok())
+        .take(n)
+        .collect();
+    taken.extend(&ports);
+    assert_eq!(ports.len(), n, "no {n} free ports in {TEST_EDGE_PORTS:?}");
+    ports
 }
 
 /// Generates the fleet certificates for `names` into `out`, for the components of `spin.toml`.

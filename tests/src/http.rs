@@ -96,6 +96,36 @@ pub fn assert_error(response: &Response, status: u16, code: &str) {
     );
 }
 
+/// Asserts an API error whose `metadata.field` is `field`.
+#[track_caller]
+pub fn assert_field_error(response: &Response, status: u16, code: &str, field: &str) {
+    assert_error(response, status, code);
+    assert_eq!(
+        response.json["metadata"]["field"], field,
+        "wrong metadata.field in {}",
+        response.text
+    );
+}
+
+/// Calls `probe` every 50 ms until it returns `Some`, at most `timeout`; panics naming `what`.
+pub async fn poll_until<T, F, Fut>(what: &str, timeout: std::time::Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,6 @@ pub use devhost::{DevHost, DevHostConfig};
 pub use error::HarnessError;
 pub use fail2ban::{Fail2ban, Fail2banBuilder, LogFormat};
 pub use failgen::{FailureGenerator, FailureTarget};
-pub use fleet::{Fleet, Member};
-pub use http::{assert_error, assert_status, Response};
+pub use fleet::{Fleet, FleetOptions, Member};
+pub use http::{assert_error, assert_field_error, assert_status, poll_until, Response};
 pub use service::Service;

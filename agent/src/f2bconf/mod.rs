@@ -10,10 +10,12 @@
 //! - [`pyrepr`]: Python `repr` of stream values, and parsing it back (the oracle);
 //! - [`model`]: what the API shows of jails, filters and actions, with the file of each value;
 //! - [`editor`]: set/remove keys in a `.local` document, keeping everything else (pure);
+//! - [`duration`]: fail2ban's time values (`10m`, `1h 30m`, `-1`) in seconds (pure);
 //! - [`files`]: names, confined paths, atomic writes, previous versions (I/O);
 //! - [`regex`]: fail2ban's regex dialect compiled with `fancy-regex`;
 //! - [`validate`]: `fail2ban-client -d` on the resulting config, and what it says.
 
+pub mod duration;
 pub mod editor;
 pub mod files;
 pub mod merged;

@@ -124,6 +124,8 @@ pub enum Command {
     GetServer(ServerKey),
     SetServer(ServerKey, String),
     FlushLogs,
+    /// `stop`: the whole server shuts down after answering.
+    Stop,
 }
 
 fn s(text: &str) -> Value {
@@ -179,6 +181,7 @@ impl Command {
             Self::GetServer(key) => vec![s("get"), s(key.as_str())],
             Self::SetServer(key, value) => vec![s("set"), s(key.as_str()), s(value)],
             Self::FlushLogs => vec![s("flushlogs")],
+            Self::Stop => vec![s("stop")],
         }
     }
 

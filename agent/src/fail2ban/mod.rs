@@ -7,6 +7,7 @@ pub mod error;
 pub mod queries;
 pub mod reload;
 pub mod reply;
+pub mod service;
 
 pub use client::Client;
 pub use command::{Command, JailKey, ServerKey};

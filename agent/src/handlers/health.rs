@@ -3,13 +3,14 @@
 use std::path::Path;
 
 use bangui_shared::models::health::{ComponentHealth, ComponentStatus, HealthResponse};
-use bangui_shared::ApiError;
+use bangui_shared::{edge_headers, ApiError};
 
 use crate::fail2ban::{reply, Command};
+use crate::http::request::ApiRequest;
 use crate::http::respond::Reply;
 use crate::state::AppState;
 
-pub async fn get(state: &AppState) -> Result<Reply, ApiError> {
+pub async fn get(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> {
     let (fail2ban, version) = match state.fail2ban().call(Command::Version).await {
         Ok(v) => (ok("fail2ban"), reply::string(v).ok()),
         Err(e) => (failed("fail2ban", e.to_string()), None),
@@ -35,7 +36,15 @@ pub async fn get(state: &AppState) -> Result<Reply, ApiError> {
         )
     };
     let archive = state.history.health();
-    let health = HealthResponse::from_components(version, vec![fail2ban, config, client, archive]);
+    let mut health =
+        HealthResponse::from_components(version, vec![fail2ban, config, client, archive]);
+    // Only the edge's inventory, which cannot see the certificate through wasi:http, asks.
+    if req.edge.is_some() && req.headers.contains_key(edge_headers::INVENTORY) {
+        health.certificate_expires_at = state
+            .edge_cert_expires_at
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    }
     Reply::json(health.http_status(), &health)
 }
 

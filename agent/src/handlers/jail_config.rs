@@ -8,12 +8,13 @@ use std::sync::LazyLock;
 use bangui_shared::models::config_files::{
     ConfigFileListResponse, JailConfigDetailResponse, JailConfigListResponse, JailConfigUpdate,
 };
-use bangui_shared::validate::{parse_ip_or_net, JailName};
+use bangui_shared::validate::{ignore_list_value, JailName};
 use bangui_shared::{ApiError, ErrorCode};
 
+use crate::f2bconf::duration::parse_seconds;
 use crate::f2bconf::editor::{EditError, Editor};
 use crate::f2bconf::files::{check_name, ConfigFiles, FilesError, Kind, Version};
-use crate::f2bconf::options::{extract_options, split_with_options};
+use crate::f2bconf::options::{extract_options, split_with_options, splitwords};
 use crate::f2bconf::pyrepr::PyVal;
 use crate::f2bconf::stream::{Reader, StreamError};
 use crate::f2bconf::{model, regex, validate};
@@ -23,7 +24,7 @@ use crate::http::respond::Reply;
 use crate::state::AppState;
 
 /// One config change at a time: edits, validation and reloads of the files are serialised.
-pub(super) static CONFIG_LOCK: LazyLock<tokio::sync::Mutex<()>> =
+pub(crate) static CONFIG_LOCK: LazyLock<tokio::sync::Mutex<()>> =
     LazyLock::new(|| tokio::sync::Mutex::new(()));
 
 pub(super) fn config_files(state: &AppState) -> ConfigFiles {
@@ -89,7 +90,7 @@ pub(super) fn is_defined(state: &AppState, kind: Kind, name: &str) -> bool {
 }
 
 /// True when the configuration defines a `[name]` jail section.
-async fn is_configured(state: &AppState, name: &str) -> Result<bool, ApiError> {
+pub(crate) async fn is_configured(state: &AppState, name: &str) -> Result<bool, ApiError> {
     let dir = config_dir(state);
     let name = name.to_owned();
     blocking(move || {
@@ -259,19 +260,8 @@ fn update_keys(
         }
     }
     if let Some(ips) = &u.ignore_ip {
-        for ip in ips {
-            let host_like = !ip.is_empty()
-                && ip
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-            if parse_ip_or_net(ip).is_err() && !host_like {
-                return Err(bad(
-                    "ignoreip",
-                    format!("{ip:?} is not an IP address, network or host name"),
-                ));
-            }
-        }
-        keys.push(("ignoreip".into(), Some(ips.join(" "))));
+        let value = ignore_list_value(ips).map_err(|e| bad("ignoreip", e.detail))?;
+        keys.push(("ignoreip".into(), Some(value)));
     }
     for (key, v) in [("port", &u.port), ("protocol", &u.protocol)] {
         if let Some(v) = v {
@@ -293,7 +283,7 @@ fn update_keys(
             ("bantime.rndtime", &b.rnd_time),
         ] {
             if let Some(v) = v {
-                if key.ends_with("time") {
+                if TIME_KEYS.contains(&key) {
                     check_time(key, v)?;
                 }
                 keys.push((key.into(), Some(v.clone())));
@@ -302,14 +292,21 @@ fn update_keys(
     }
     for (k, v) in &u.settings {
         let k = k.to_lowercase();
-        if k == "maxretry" || k == "maxmatches" || k == "maxlines" {
-            if let Some(v) = v {
-                if v.trim().parse::<u32>().is_err() {
+        // `%(known/ignoreip)s 10.0.0.0/8` and the like are resolved by the config reader.
+        if let Some(v) = v.as_ref().filter(|v| !v.contains("%(")) {
+            match k.as_str() {
+                "maxretry" | "maxmatches" | "maxlines" if v.trim().parse::<u32>().is_err() => {
                     return Err(bad(
                         &k,
                         format!("{k} must be a non-negative integer, got {v:?}"),
                     ));
                 }
+                // The same keys as the named fields get the same checks.
+                key if TIME_KEYS.contains(&key) => check_time(key, v)?,
+                "ignoreip" => {
+                    ignore_list_value(&splitwords(v)).map_err(|e| bad("ignoreip", e.detail))?;
+                }
+                _ => {}
             }
         }
         keys.push((k, v.clone()));
@@ -317,26 +314,14 @@ fn update_keys(
     Ok(keys)
 }
 
-/// fail2ban time values: `600`, `-1`, `10m`, `1h 30m`, `1.5d`.
+/// Jail keys whose values fail2ban reads with `MyTime.str2seconds`.
+const TIME_KEYS: [&str; 4] = ["findtime", "bantime", "bantime.maxtime", "bantime.rndtime"];
+
+/// A fail2ban time value (`600`, `-1`, `10m`, `1h 30m`, `1d12h`), as fail2ban reads it.
 fn check_time(key: &str, v: &str) -> Result<(), ApiError> {
-    let t = v.trim();
-    let ok = !t.is_empty()
-        && (t == "-1"
-            || t.split_whitespace().all(|part| {
-                let digits = part.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-                !digits.is_empty()
-                    && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
-                    && digits.chars().next().is_some_and(|c| c.is_ascii_digit())
-            }));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            ErrorCode::ConfigValidationFailed,
-            format!("{key} {v:?} is not a fail2ban time (e.g. 600, 10m, 1h, -1)"),
-        )
-        .with("key", key))
-    }
+    parse_seconds(v).map(drop).map_err(|e| {
+        ApiError::new(ErrorCode::ConfigValidationFailed, format!("{key} {e}")).with("key", key)
+    })
 }
 
 /// What validation found wrong with the configuration on disk.
@@ -431,7 +416,7 @@ pub(super) fn validate_config(
 
 /// Applies the jail's files to fail2ban: validate, then reload (or start/stop); on refusal
 /// restore the last good files and reload again. Call with [`CONFIG_LOCK`] held.
-async fn apply(state: &AppState, name: &str) -> Result<(), ApiError> {
+pub(crate) async fn apply(state: &AppState, name: &str) -> Result<(), ApiError> {
     let before = running(state).await?;
     let was_running = before.iter().any(|j| j == name);
     let client = state.config.fail2ban.client.clone();
@@ -569,7 +554,7 @@ async fn reload(
 
 /// Writes `keys` into the agent file of `name`, validates the whole configuration and undoes
 /// the write when fail2ban would refuse it. Returns whether `enabled` changed.
-async fn write_jail(
+pub(crate) async fn write_jail(
     state: &AppState,
     name: &str,
     keys: Vec<(String, Option<String>)>,
@@ -785,4 +770,82 @@ pub async fn create(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
         }
     }
     detail_reply(state, &name, 201).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys_of(json: &str) -> Result<Vec<(String, Option<String>)>, ApiError> {
+        let update: JailConfigUpdate = serde_json::from_str(json).unwrap();
+        update_keys(&std::env::temp_dir(), &update)
+    }
+
+    fn refused(json: &str, key: &str) -> ApiError {
+        let err = keys_of(json).unwrap_err();
+        assert_eq!(err.code, ErrorCode::ConfigValidationFailed, "{json}");
+        assert_eq!(err.metadata["key"], key, "{json}: {}", err.detail);
+        err
+    }
+
+    #[test]
+    fn times_are_read_as_fail2ban_reads_them() {
+        let keys = keys_of(
+            r#"{"ban_time":"1d12h","find_time":"10 m",
+                "bantime_increment":{"max_time":"1year-6mo","rnd_time":".5m"},
+                "settings":{"bantime":"-1","findtime":"%(known/findtime)s"}}"#,
+        )
+        .unwrap();
+        let value = |k: &str| keys.iter().find(|(key, _)| key == k).unwrap().1.clone();
+        assert_eq!(value("findtime").as_deref(), Some("10 m"));
+        assert_eq!(value("bantime.maxtime").as_deref(), Some("1year-6mo"));
+        // The message names the key and says why.
+        let err = refused(r#"{"ban_time":"10parsecs"}"#, "bantime");
+        assert_eq!(
+            err.detail,
+            "bantime \"10parsecs\" is not a fail2ban time (e.g. 600, 10m, 1h 30m, 1d, -1): \
+             unknown unit (use s, m, h, d, w, mo or y, or their long forms)"
+        );
+        refused(r#"{"find_time":"1 2 3"}"#, "findtime");
+        refused(r#"{"find_time":"1.5.2h"}"#, "findtime");
+        refused(
+            r#"{"bantime_increment":{"max_time":"007"}}"#,
+            "bantime.maxtime",
+        );
+        refused(
+            r#"{"bantime_increment":{"rnd_time":"1x"}}"#,
+            "bantime.rndtime",
+        );
+        refused(r#"{"settings":{"BanTime":"soon"}}"#, "bantime");
+        refused(r#"{"settings":{"findtime":"1e9"}}"#, "findtime");
+    }
+
+    #[test]
+    fn ignore_lists_are_checked_entry_by_entry() {
+        let keys = keys_of(r#"{"ignore_ip":["127.0.0.1/8","::1","gw.example.net"]}"#).unwrap();
+        assert_eq!(
+            keys,
+            [(
+                "ignoreip".to_owned(),
+                Some("127.0.0.1/8 ::1 gw.example.net".to_owned())
+            )]
+        );
+        assert_eq!(
+            keys_of(r#"{"ignore_ip":[]}"#).unwrap(),
+            [("ignoreip".to_owned(), Some(String::new()))]
+        );
+        let err = refused(r#"{"ignore_ip":["300.1.1.1"]}"#, "ignoreip");
+        assert!(
+            err.detail.contains("'300.1.1.1' is not an IP address"),
+            "{}",
+            err.detail
+        );
+        refused(r#"{"ignore_ip":["under_score.example"]}"#, "ignoreip");
+        refused(r#"{"ignore_ip":["192.0.2.1 192.0.2.2"]}"#, "ignoreip");
+        refused(r#"{"ignore_ip":[""]}"#, "ignoreip");
+        // The raw setting is a list as fail2ban splits it.
+        assert!(keys_of(r#"{"settings":{"ignoreip":"127.0.0.1/8 ::1,\n 10.0.0.0/8"}}"#).is_ok());
+        assert!(keys_of(r#"{"settings":{"ignoreip":"%(known/ignoreip)s 10.0.0.0/8"}}"#).is_ok());
+        refused(r#"{"settings":{"ignoreip":"::1 999.1.1.1"}}"#, "ignoreip");
+    }
 }

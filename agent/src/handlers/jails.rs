@@ -177,11 +177,22 @@ pub async fn detail(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
     })
 }
 
-pub async fn reload_all(state: &AppState) -> Result<Reply, ApiError> {
+/// Reloads every jail (the whole configuration is tested first, so a broken one changes
+/// nothing) and returns the running jails before and after. Waits for config edits in progress,
+/// so a reload never reads files half-way through a change.
+pub(super) async fn reload_all_jails(
+    state: &AppState,
+) -> Result<(Vec<JailName>, Vec<JailName>), ApiError> {
+    let _config = super::jail_config::CONFIG_LOCK.lock().await;
     let before = state.fail2ban().jail_names().await?;
     state.reloader().reload(&ReloadTarget::All).await?;
     state.forget_idle(None);
     let after = state.fail2ban().jail_names().await?;
+    Ok((before, after))
+}
+
+pub async fn reload_all(state: &AppState) -> Result<Reply, ApiError> {
+    let (before, after) = reload_all_jails(state).await?;
     let stopped: Vec<&str> = before
         .iter()
         .filter(|j| !after.contains(j))

@@ -4,14 +4,22 @@
 mod action_config;
 mod auth;
 mod bans;
+mod blocklists;
 mod dashboard;
+mod fail2ban_log;
 mod filter_config;
 mod geo;
+mod global_config;
 mod health;
 mod history;
-mod jail_config;
+// Also used by the blocklist importer to create its jail.
+pub(crate) mod jail_config;
 mod jails;
+mod map_thresholds;
+mod preview_log;
+mod regex_test;
 mod server;
+mod service;
 mod setup;
 
 use std::future::Future;
@@ -38,7 +46,7 @@ pub fn dispatch<'a>(state: &'a AppState, req: &'a ApiRequest) -> HandlerFuture<'
         (Post, "/api/v1/setup") => Box::pin(setup::create(state, req)),
         (Get, "/api/v1/setup/timezone") => Box::pin(setup::timezone(state)),
 
-        (Get, "/api/v1/health") => Box::pin(health::get(state)),
+        (Get, "/api/v1/health") => Box::pin(health::get(state, req)),
         (Get, "/api/v1/dashboard/status") => Box::pin(dashboard::status(state)),
         (Get, "/api/v1/dashboard/bans") => Box::pin(dashboard::bans(state, req)),
         (Get, "/api/v1/dashboard/bans/by-country") => Box::pin(dashboard::by_country(state, req)),
@@ -71,6 +79,16 @@ pub fn dispatch<'a>(state: &'a AppState, req: &'a ApiRequest) -> HandlerFuture<'
         (Post, "/api/v1/jails/{name}/ignoreself") => Box::pin(jails::ignore_self(state, req)),
         (Get, "/api/v1/jails/{name}/banned") => Box::pin(jails::banned(state, req)),
 
+        (Get, "/api/v1/config/global") => Box::pin(global_config::get(state)),
+        (Put, "/api/v1/config/global") => Box::pin(global_config::put(state, req)),
+        (Post, "/api/v1/config/reload") => Box::pin(global_config::reload(state)),
+        (Post, "/api/v1/config/restart") => Box::pin(service::restart(state)),
+        (Get, "/api/v1/config/service-status") => Box::pin(service::status(state)),
+        (Get, "/api/v1/config/fail2ban-log") => Box::pin(fail2ban_log::get(state, req)),
+        (Post, "/api/v1/config/regex-test") => Box::pin(regex_test::test(req)),
+        (Post, "/api/v1/config/preview-log") => Box::pin(preview_log::preview(state, req)),
+        (Get, "/api/v1/config/map-color-thresholds") => Box::pin(map_thresholds::get(state)),
+        (Put, "/api/v1/config/map-color-thresholds") => Box::pin(map_thresholds::put(state, req)),
         (Get, "/api/v1/config/jails") => Box::pin(jail_config::list(state)),
         (Get, "/api/v1/config/jails/{name}") => Box::pin(jail_config::detail(state, req)),
         (Put, "/api/v1/config/jails/{name}") => Box::pin(jail_config::update(state, req)),
@@ -95,6 +113,19 @@ pub fn dispatch<'a>(state: &'a AppState, req: &'a ApiRequest) -> HandlerFuture<'
         (Get, "/api/v1/server/settings") => Box::pin(server::get_settings(state)),
         (Put, "/api/v1/server/settings") => Box::pin(server::put_settings(state, req)),
         (Post, "/api/v1/server/flush-logs") => Box::pin(server::flush_logs(state)),
+
+        (Get, "/api/v1/blocklists") => Box::pin(blocklists::list(state)),
+        (Post, "/api/v1/blocklists") => Box::pin(blocklists::create(state, req)),
+        (Post, "/api/v1/blocklists/import") => Box::pin(blocklists::run_import(state, req)),
+        (Get, "/api/v1/blocklists/schedule") => Box::pin(blocklists::get_schedule(state)),
+        (Put, "/api/v1/blocklists/schedule") => Box::pin(blocklists::put_schedule(state, req)),
+        (Get, "/api/v1/blocklists/log") => Box::pin(blocklists::log(state, req)),
+        (Get, "/api/v1/blocklists/{source_id}") => Box::pin(blocklists::get(state, req)),
+        (Put, "/api/v1/blocklists/{source_id}") => Box::pin(blocklists::update(state, req)),
+        (Delete, "/api/v1/blocklists/{source_id}") => Box::pin(blocklists::delete(state, req)),
+        (Get, "/api/v1/blocklists/{source_id}/preview") => {
+            Box::pin(blocklists::preview(state, req))
+        }
 
         (method, pattern) => Box::pin(std::future::ready(Err(ApiError::new(
             ErrorCode::NotImplemented,

@@ -28,7 +28,7 @@ const KEYS: [ServerKey; 6] = [
     ServerKey::DbMaxMatches,
 ];
 
-async fn read_settings(state: &AppState) -> Result<ServerSettings, ApiError> {
+pub(super) async fn read_settings(state: &AppState) -> Result<ServerSettings, ApiError> {
     let commands: Vec<Command> = KEYS.iter().map(|k| Command::GetServer(*k)).collect();
     let mut values = Vec::with_capacity(KEYS.len());
     for r in state.fail2ban().call_many(&commands).await? {
@@ -70,8 +70,8 @@ fn rejected(field: &str, detail: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::ConfigValidationFailed, detail).with("field", field)
 }
 
-/// A validated change: the key and the value to send.
-type Change = (ServerKey, &'static str, String);
+/// A validated change: the key, the API field it came from and the value to send.
+pub(super) type Change = (ServerKey, &'static str, String);
 
 fn validate(update: &ServerSettingsUpdate, log_dirs: &[PathBuf]) -> Result<Vec<Change>, ApiError> {
     let mut changes = Vec::new();
@@ -138,7 +138,7 @@ fn is_plain_path(p: &str) -> bool {
 
 /// fail2ban runs as root and appends to its log target: a file target must live inside one of
 /// the configured log directories and must not be a symlink or anything but a regular file.
-fn check_log_target(target: &str, log_dirs: &[PathBuf]) -> Result<String, ApiError> {
+pub(super) fn check_log_target(target: &str, log_dirs: &[PathBuf]) -> Result<String, ApiError> {
     let upper = target.trim().to_ascii_uppercase();
     if SPECIAL_LOG_TARGETS.contains(&upper.as_str()) {
         return Ok(upper);
@@ -191,8 +191,19 @@ pub async fn put_settings(state: &AppState, req: &ApiRequest) -> Result<Reply, A
     let update: ServerSettingsUpdate = req.json()?;
     let changes = validate(&update, &state.config.server.log_dirs)?;
     let before = read_settings(state).await?;
+    apply_changes(state, &changes, &before).await?;
+    Ok(Reply::no_content())
+}
+
+/// Sends the changes in order; when fail2ban refuses one, puts back those already applied
+/// from `before` (all or nothing) and answers 400 naming the field (502 when unreachable).
+pub(super) async fn apply_changes(
+    state: &AppState,
+    changes: &[Change],
+    before: &ServerSettings,
+) -> Result<(), ApiError> {
     let mut applied: Vec<ServerKey> = Vec::new();
-    for (key, field, value) in &changes {
+    for (key, field, value) in changes {
         match state
             .fail2ban()
             .call(Command::SetServer(*key, value.clone()))
@@ -202,7 +213,7 @@ pub async fn put_settings(state: &AppState, req: &ApiRequest) -> Result<Reply, A
             Err(e) => {
                 // All or nothing: put back what this request already changed.
                 for key in applied.iter().rev() {
-                    if let Some(old) = current_value(&before, *key) {
+                    if let Some(old) = current_value(before, *key) {
                         if let Err(undo) =
                             state.fail2ban().call(Command::SetServer(*key, old)).await
                         {
@@ -220,7 +231,7 @@ pub async fn put_settings(state: &AppState, req: &ApiRequest) -> Result<Reply, A
             }
         }
     }
-    Ok(Reply::no_content())
+    Ok(())
 }
 
 pub async fn flush_logs(state: &AppState) -> Result<Reply, ApiError> {

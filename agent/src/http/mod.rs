@@ -6,6 +6,7 @@ pub mod gate;
 pub mod request;
 pub mod respond;
 pub mod server;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

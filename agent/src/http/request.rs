@@ -31,7 +31,7 @@ pub struct ApiRequest {
 }
 
 /// Header in which the edge names the session (its store key) a request belongs to.
-pub const EDGE_SESSION_HEADER: &str = "x-bangui-session";
+pub const EDGE_SESSION_HEADER: &str = bangui_shared::edge_headers::SESSION;
 
 impl ApiRequest {
     /// Who made the request, for the audit log: the session, or the edge certificate and the

@@ -76,6 +76,43 @@ const MIGRATIONS: &[&str] = &[
         key   TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );",
+    // 3: blocklist sources, the entries each source's last import listed (to lift the bans of
+    // entries that leave the list) and the import log. The schedule lives in `settings`.
+    "CREATE TABLE blocklist_sources (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        name          TEXT NOT NULL UNIQUE,
+        url           TEXT NOT NULL UNIQUE,
+        enabled       INTEGER NOT NULL,
+        format        TEXT NOT NULL,
+        jail          TEXT NOT NULL,
+        max_entries   INTEGER NOT NULL,
+        unban_removed INTEGER NOT NULL,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+    );
+    CREATE TABLE blocklist_entries (
+        source_id INTEGER NOT NULL REFERENCES blocklist_sources(id) ON DELETE CASCADE,
+        ip        TEXT NOT NULL,
+        jail      TEXT NOT NULL,
+        PRIMARY KEY (source_id, ip)
+    ) WITHOUT ROWID;
+    CREATE INDEX blocklist_entries_jail ON blocklist_entries(jail, source_id);
+    CREATE TABLE blocklist_import_log (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        source_id     INTEGER REFERENCES blocklist_sources(id) ON DELETE SET NULL,
+        source_name   TEXT NOT NULL,
+        started_ms    INTEGER NOT NULL,
+        duration_ms   INTEGER NOT NULL DEFAULT 0,
+        status        TEXT NOT NULL,        -- running | completed | failed
+        fetched_bytes INTEGER NOT NULL DEFAULT 0,
+        valid         INTEGER NOT NULL DEFAULT 0,
+        invalid       INTEGER NOT NULL DEFAULT 0,
+        ignored       INTEGER NOT NULL DEFAULT 0,
+        banned        INTEGER NOT NULL DEFAULT 0,
+        unbanned      INTEGER NOT NULL DEFAULT 0,
+        errors        TEXT NOT NULL         -- JSON array of messages
+    );
+    CREATE INDEX blocklist_import_log_source ON blocklist_import_log(source_id, id);",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

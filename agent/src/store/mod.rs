@@ -3,8 +3,10 @@
 
 pub mod attempts;
 pub mod audit;
+pub mod blocklists;
 mod migrations;
 pub mod sessions;
+pub mod settings;
 pub mod setup;
 
 use std::path::{Path, PathBuf};

@@ -72,7 +72,34 @@ impl DevHost {
         env: &[(&str, &str)],
         extra_args: &[&str],
     ) -> Self {
+        Self::start_in(
+            tempfile::tempdir().unwrap(),
+            manifest,
+            runtime_config,
+            env,
+            extra_args,
+        )
+    }
+
+    /// As [`start`](Self::start), with `files` (path relative to the app directory, content)
+    /// written beside the manifest first.
+    pub fn start_with_files(manifest: &str, files: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        for (rel, content) in files {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, content).unwrap();
+        }
+        Self::start_in(dir, manifest, None, &[], &[])
+    }
+
+    fn start_in(
+        dir: tempfile::TempDir,
+        manifest: &str,
+        runtime_config: Option<&str>,
+        env: &[(&str, &str)],
+        extra_args: &[&str],
+    ) -> Self {
         let manifest = manifest.replace("{wasm}", &probe_wasm().display().to_string());
         std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_bangui-devhost"));

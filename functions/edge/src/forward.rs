@@ -21,7 +21,7 @@ use crate::request::CORRELATION_HEADER;
 /// Header naming the client address for the agent's audit log and login limiter.
 pub const FORWARDED_FOR_HEADER: &str = "x-forwarded-for";
 /// Header carrying the verified session's key (`session_key(sid)`) for the agent's audit log.
-pub const SESSION_HEADER: &str = "x-bangui-session";
+pub const SESSION_HEADER: &str = bangui_shared::edge_headers::SESSION;
 
 /// A request to one agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,13 +66,14 @@ impl Timeouts {
     };
 }
 
-/// What came back from an agent.
+/// What came back from an agent: the whole body (`B = Vec<u8>`, what merges read) or a body
+/// still arriving ([`Transport::Stream`], passed on to the client as it comes).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Upstream {
+pub struct Upstream<B = Vec<u8>> {
     pub status: u16,
     /// Header names are lowercase.
     pub headers: Vec<(String, Vec<u8>)>,
-    pub body: Vec<u8>,
+    pub body: B,
 }
 
 /// Why nothing came back: refused, timed out, TLS failure, denied by the host.
@@ -81,7 +82,18 @@ pub struct Unreachable(pub String);
 
 /// Sends requests to agents. [`crate::spin::SpinTransport`] in components; a fake in tests.
 pub trait Transport {
+    /// A response body still arriving from an agent.
+    type Stream;
+
+    /// Sends and reads the whole answer (for merges and the edge's own questions).
     fn send(&self, request: Outbound) -> impl Future<Output = Result<Upstream, Unreachable>>;
+
+    /// Sends and returns at the answer's head: a single-host answer is passed on unchanged, so
+    /// its body goes to the client as it arrives instead of after the last byte.
+    fn open(
+        &self,
+        request: Outbound,
+    ) -> impl Future<Output = Result<Upstream<Self::Stream>, Unreachable>>;
 }
 
 /// What every request forwarded for one client request carries.

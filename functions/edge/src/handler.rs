@@ -54,7 +54,7 @@ pub async fn handle<T: Transport>(
     transport: &T,
     now: i64,
     req: Incoming,
-) -> Reply {
+) -> Reply<T::Stream> {
     let cid = correlation_id(req.header(CORRELATION_HEADER));
     let reply = match run(policy, settings, transport, now, &req, &cid).await {
         Ok(reply) => reply,
@@ -70,7 +70,7 @@ async fn run<T: Transport>(
     now: i64,
     req: &Incoming,
     cid: &str,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply<T::Stream>, ApiError> {
     let route = resolve(policy, req)?;
     if let Some(e) = &req.body_error {
         return Err(e.clone());
@@ -235,7 +235,7 @@ async fn dispatch<T: Transport>(
     req: &Incoming,
     host: Option<&str>,
     ctx: &Context,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply<T::Stream>, ApiError> {
     let timeouts = if changes_state(route) {
         Timeouts::WRITE
     } else {
@@ -255,7 +255,7 @@ async fn dispatch<T: Transport>(
     };
     let fleet = &settings.fleet;
     match fleet.target(route, policy.reach(route), host)? {
-        Target::One(agent) => match transport.send(build(agent)).await {
+        Target::One(agent) => match transport.open(build(agent)).await {
             Ok(up) => Ok(Reply::passthrough(up)),
             Err(e) => Err(forward::unreachable(agent, &e)),
         },
@@ -327,6 +327,7 @@ mod tests {
     use super::*;
     use crate::forward::{Unreachable, Upstream};
     use crate::policy::{view, FieldRule, SortKey};
+    use crate::respond::Body;
 
     const KEY: &str = "0123456789abcdef0123456789abcdef";
     const NOW: i64 = 10_000;
@@ -338,10 +339,16 @@ mod tests {
     }
 
     impl<F: Fn(&Outbound) -> Result<Upstream, Unreachable>> Transport for Fake<F> {
+        type Stream = Vec<u8>;
+
         async fn send(&self, request: Outbound) -> Result<Upstream, Unreachable> {
             let r = (self.answer)(&request);
             self.sent.borrow_mut().push(request);
             r
+        }
+
+        async fn open(&self, request: Outbound) -> Result<Upstream, Unreachable> {
+            self.send(request).await
         }
     }
 
@@ -473,9 +480,12 @@ mod tests {
         policy: &Policy,
         t: &Fake<F>,
         req: Incoming,
-    ) -> (Reply, Value) {
+    ) -> (Reply<Vec<u8>>, Value) {
         let reply = futures::executor::block_on(handle(policy, settings(), t, NOW, req));
-        let body = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
+        let bytes = match &reply.body {
+            Body::Full(b) | Body::Stream(b) => b,
+        };
+        let body = serde_json::from_slice(bytes).unwrap_or(Value::Null);
         (reply, body)
     }
 
@@ -938,7 +948,8 @@ mod tests {
             |_| {
                 json_up(
                     200,
-                    json!({"status": "ok", "fail2ban": "online", "version": "1.1.0"}),
+                    json!({"status": "ok", "fail2ban": "online", "version": "1.1.0",
+                        "certificate_expires_at": "2027-11-29T08:00:00Z"}),
                 )
             },
             |_| dead(),
@@ -956,8 +967,14 @@ mod tests {
             body2["items"][0],
             json!({"name": "web1", "url": "https://localhost:8651", "role": "control",
                 "reachable": true, "status": "ok", "fail2ban": "online",
-                "fail2ban_version": "1.1.0", "certificate_expires_at": null})
+                "fail2ban_version": "1.1.0", "certificate_expires_at": "2027-11-29T08:00:00Z"})
         );
+        assert!(t
+            .sent
+            .borrow()
+            .iter()
+            .filter(|o| o.path_and_query == "/api/v1/health")
+            .all(|o| o.header("x-bangui-inventory") == Some("1")));
         assert_eq!(body2["items"][1]["role"], "agent");
         assert_eq!(body2["items"][1]["reachable"], false);
         assert_eq!(body2["items"][1]["error"]["code"], "agent_unreachable");

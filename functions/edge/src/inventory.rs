@@ -2,11 +2,13 @@
 //! answers, its health and fail2ban version (from its own `GET /api/v1/health`, asked of all
 //! agents concurrently).
 //!
-//! `certificate_expires_at` is always `null`: spin-sdk 5.2's outbound HTTP (`wasi:http`) does
-//! not expose the peer certificate to the component; the TLS handshake happens in the host.
+//! `certificate_expires_at` comes from the agent's health answer: spin-sdk 5.2's outbound HTTP
+//! (`wasi:http`) does not expose the peer certificate to the component (the TLS handshake
+//! happens in the host), so each agent reports the expiry of the certificate its edge listener
+//! presents, and only over that listener.
 
 use bangui_shared::routes::Method;
-use bangui_shared::{ApiError, ErrorCode};
+use bangui_shared::{edge_headers, ApiError, ErrorCode};
 use serde_json::{json, Value};
 
 use crate::fanout;
@@ -27,7 +29,7 @@ pub async fn list<T: Transport>(
     host: Option<&str>,
     transport: &T,
     ctx: &Context,
-) -> Result<Reply, ApiError> {
+) -> Result<Reply<T::Stream>, ApiError> {
     let agents: Vec<Agent> = match host {
         Some(name) => vec![fleet.agent(name)?.clone()],
         None => fleet.agents().to_vec(),
@@ -39,8 +41,12 @@ pub async fn list<T: Transport>(
         content_type: None,
         ..ctx.clone()
     };
-    let build =
-        |a: &Agent| Outbound::new(a, Method::Get, HEALTH_PATH, "", b"", &ctx, Timeouts::READ);
+    let build = |a: &Agent| {
+        let mut out = Outbound::new(a, Method::Get, HEALTH_PATH, "", b"", &ctx, Timeouts::READ);
+        out.headers
+            .push((edge_headers::INVENTORY.to_owned(), "1".to_owned()));
+        out
+    };
     let results = fanout::each(transport, &agents, build, |s| s == 200 || s == 503).await;
     let items: Vec<Value> = agents
         .iter()
@@ -75,6 +81,11 @@ pub fn entry(fleet: &Fleet, agent: &Agent, health: &Result<Answer, ApiError>) ->
             e["status"] = a.body.get("status").cloned().unwrap_or(Value::Null);
             e["fail2ban"] = a.body.get("fail2ban").cloned().unwrap_or(Value::Null);
             e["fail2ban_version"] = a.body.get("version").cloned().unwrap_or(Value::Null);
+            e["certificate_expires_at"] = a
+                .body
+                .get("certificate_expires_at")
+                .cloned()
+                .unwrap_or(Value::Null);
         }
         Err(err) => {
             e["reachable"] = Value::Bool(err.code != ErrorCode::AgentUnreachable);

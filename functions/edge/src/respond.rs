@@ -2,9 +2,11 @@
 //! flat error body `{code, detail, metadata, correlation_id}`, and where every response gets its
 //! `X-Correlation-ID`.
 //!
-//! [`Reply`] is plain data so the request flow is tested on the host; [`send`] writes it out
-//! through Spin's `ResponseOutparam` (keeping repeated headers such as two `Set-Cookie`s, which
-//! the SDK's `Response` type, a map, would merge).
+//! [`Reply`] is plain data so the request flow is tested on the host; `crate::spin` writes it
+//! out through Spin's `ResponseOutparam` (keeping repeated headers such as two `Set-Cookie`s,
+//! which the SDK's `Response` type, a map, would merge).
+
+use std::convert::Infallible;
 
 use bangui_shared::ApiError;
 use serde_json::Value;
@@ -13,17 +15,27 @@ use crate::forward::Upstream;
 use crate::merge::Merged;
 use crate::request::CORRELATION_HEADER;
 
-/// A response, before it is written out.
+/// A response, before it is written out. `S` is the transport's streamed body
+/// ([`crate::forward::Transport::Stream`]); replies the edge builds itself have none.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
+pub struct Reply<S = Infallible> {
     pub status: u16,
     /// Lowercase names; repeated names allowed.
     pub headers: Vec<(String, Vec<u8>)>,
-    pub body: Vec<u8>,
+    pub body: Body<S>,
+}
+
+/// A reply's body: built here, or an agent's still arriving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body<S> {
+    Full(Vec<u8>),
+    Stream(S),
 }
 
 /// Headers of an agent's response that are not passed on: hop-by-hop headers (which Spin
-/// refuses in a response anyway), the length (recomputed), and the correlation id (set here).
+/// refuses in a response anyway) and the correlation id (set here). The length stays: the body
+/// is passed on byte for byte, and a body cut short then shows as an error, not as a shorter
+/// answer.
 const NOT_PASSED_ON: &[&str] = &[
     "connection",
     "keep-alive",
@@ -35,17 +47,16 @@ const NOT_PASSED_ON: &[&str] = &[
     "upgrade",
     "http2-settings",
     "host",
-    "content-length",
     CORRELATION_HEADER,
 ];
 
-impl Reply {
+impl<S> Reply<S> {
     /// A JSON response.
     pub fn json(status: u16, body: &Value) -> Self {
         Self {
             status,
             headers: vec![("content-type".into(), b"application/json".to_vec())],
-            body: serde_json::to_vec(body).unwrap_or_default(),
+            body: Body::Full(serde_json::to_vec(body).unwrap_or_default()),
         }
     }
 
@@ -56,13 +67,14 @@ impl Reply {
             None => Self {
                 status: m.status,
                 headers: Vec::new(),
-                body: Vec::new(),
+                body: Body::Full(Vec::new()),
             },
         }
     }
 
-    /// An agent's response, unchanged but for the headers in [`NOT_PASSED_ON`].
-    pub fn passthrough(up: Upstream) -> Self {
+    /// An agent's response, its body streamed unchanged; headers but those in
+    /// [`NOT_PASSED_ON`] too.
+    pub fn passthrough(up: Upstream<S>) -> Self {
         Self {
             status: up.status,
             headers: up
@@ -71,7 +83,15 @@ impl Reply {
                 .filter(|(n, _)| !NOT_PASSED_ON.contains(&n.to_ascii_lowercase().as_str()))
                 .map(|(n, v)| (n.to_ascii_lowercase(), v))
                 .collect(),
-            body: up.body,
+            body: Body::Stream(up.body),
+        }
+    }
+
+    /// The body, when the edge built it rather than streams an agent's.
+    pub fn full_body(&self) -> Option<&[u8]> {
+        match &self.body {
+            Body::Full(b) => Some(b),
+            Body::Stream(_) => None,
         }
     }
 
@@ -111,7 +131,7 @@ impl Reply {
 
 /// The error response. 429s get `Retry-After` from `metadata.retry_after_seconds`; 5xx errors
 /// are logged to stderr (Spin's component log) with the correlation id.
-pub fn error(err: &ApiError, correlation_id: &str) -> Reply {
+pub fn error<S>(err: &ApiError, correlation_id: &str) -> Reply<S> {
     if err.status() >= 500 {
         eprintln!(
             "bangui-edge: {} {} [correlation_id={correlation_id}]",
@@ -131,31 +151,6 @@ pub fn error(err: &ApiError, correlation_id: &str) -> Reply {
     reply
 }
 
-/// Writes the reply to Spin's response outparam.
-pub async fn send(reply: Reply, out: spin_sdk::http::ResponseOutparam) {
-    use spin_sdk::http::{Headers, OutgoingResponse};
-    let headers = match Headers::from_list(&reply.headers) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("bangui-edge: response headers refused by the host: {e:?}");
-            let keep: Vec<(String, Vec<u8>)> = reply
-                .headers
-                .iter()
-                .filter(|(n, _)| n == "content-type" || n == CORRELATION_HEADER)
-                .cloned()
-                .collect();
-            Headers::from_list(&keep).unwrap_or_else(|_| Headers::new())
-        }
-    };
-    let response = OutgoingResponse::new(headers);
-    if response.set_status_code(reply.status).is_err() {
-        let _ = response.set_status_code(500);
-    }
-    if let Err(e) = out.set_with_body(response, reply.body).await {
-        eprintln!("bangui-edge: cannot write the response: {e}");
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,12 +160,12 @@ mod tests {
     fn errors_have_the_flat_body_and_the_id() {
         let err =
             ApiError::new(ErrorCode::RateLimitExceeded, "slow down").with("retry_after_seconds", 7);
-        let reply = error(&err, "cid").finish("cid");
+        let reply: Reply = error(&err, "cid").finish("cid");
         assert_eq!(reply.status, 429);
         assert_eq!(reply.header("retry-after"), Some("7"));
         assert_eq!(reply.header("x-correlation-id"), Some("cid"));
         assert_eq!(reply.header("content-type"), Some("application/json"));
-        let body: Value = serde_json::from_slice(&reply.body).unwrap();
+        let body: Value = serde_json::from_slice(reply.full_body().unwrap()).unwrap();
         assert_eq!(body["code"], "rate_limit_exceeded");
         assert_eq!(body["detail"], "slow down");
         assert_eq!(body["metadata"]["retry_after_seconds"], 7);
@@ -179,7 +174,7 @@ mod tests {
     }
 
     #[test]
-    fn passthrough_drops_hop_by_hop_and_keeps_repeated_headers() {
+    fn passthrough_streams_the_body_and_drops_hop_by_hop_headers() {
         let up = Upstream {
             status: 200,
             headers: vec![
@@ -198,20 +193,22 @@ mod tests {
             [
                 "set-cookie",
                 "set-cookie",
+                "content-length",
                 "x-correlation-id",
                 "cache-control",
                 "x-content-type-options"
             ]
         );
         assert_eq!(reply.header("x-correlation-id"), Some("edge"));
+        assert_eq!(reply.body, Body::Stream(b"{}".to_vec()));
     }
 
     #[test]
     fn merged_204_has_no_body() {
-        let r = Reply::merged(Merged {
+        let r: Reply = Reply::merged(Merged {
             status: 204,
             body: None,
         });
-        assert!(r.body.is_empty() && r.headers.is_empty());
+        assert!(r.body == Body::Full(Vec::new()) && r.headers.is_empty());
     }
 }

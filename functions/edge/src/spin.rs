@@ -8,17 +8,18 @@
 //! joined sends run concurrently. No tokio: the executor only understands wasi pollables.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::task::Poll;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bangui_shared::{ApiError, ErrorCode};
 use futures::future::{self, Either};
-use futures::{SinkExt, StreamExt};
+use futures::{SinkExt, Stream, StreamExt};
 use spin_sdk::http::{
     ErrorCode as WasiError, Headers, IncomingRequest, IncomingResponse, Method as WasiMethod,
-    OutgoingRequest, ResponseOutparam, Scheme,
+    OutgoingRequest, OutgoingResponse, ResponseOutparam, Scheme,
 };
+
 use spin_sdk::wit::wasi::clocks0_2_0::monotonic_clock;
 use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
 use spin_sdk::wit::wasi::http0_2_0::types::{FutureIncomingResponse, RequestOptions};
@@ -28,7 +29,8 @@ use crate::forward::{Outbound, Transport, Unreachable, Upstream};
 use crate::handler;
 use crate::policy::Policy;
 use crate::request::Incoming;
-use crate::respond;
+use crate::request::CORRELATION_HEADER;
+use crate::respond::{Body, Reply};
 
 /// Largest request body accepted (as the agent's default `max_body_bytes`).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -38,7 +40,7 @@ pub async fn serve(policy: &Policy, req: IncomingRequest, out: ResponseOutparam)
     let incoming = read(req).await;
     let settings = Settings::load(|name| spin_sdk::variables::get(name).ok());
     let reply = handler::handle(policy, settings, &SpinTransport, now(), incoming).await;
-    respond::send(reply, out).await;
+    write(reply, out).await;
 }
 
 fn now() -> i64 {
@@ -105,22 +107,89 @@ async fn read(req: IncomingRequest) -> Incoming {
 pub struct SpinTransport;
 
 impl Transport for SpinTransport {
+    type Stream = AgentBody;
+
     async fn send(&self, request: Outbound) -> Result<Upstream, Unreachable> {
-        let total = request.timeouts.total;
-        let work = pin!(send_now(request));
-        let timer = pin!(sleep(total));
+        let mut opened = self.open(request).await?;
+        let mut body = Vec::new();
+        while let Some(chunk) = opened.body.next_chunk().await? {
+            body.extend(chunk);
+        }
+        Ok(Upstream {
+            status: opened.status,
+            headers: opened.headers,
+            body,
+        })
+    }
+
+    async fn open(&self, request: Outbound) -> Result<Upstream<AgentBody>, Unreachable> {
+        let deadline = Deadline::after(request.timeouts.total);
+        let (response, status, headers) = deadline.bound(send_now(request)).await??;
+        Ok(Upstream {
+            status,
+            headers,
+            body: AgentBody {
+                chunks: Box::pin(response.take_body_stream()),
+                _response: response,
+                deadline,
+            },
+        })
+    }
+}
+
+/// An agent's response body as it arrives, bounded by the request's overall deadline.
+pub struct AgentBody {
+    chunks: Pin<Box<dyn Stream<Item = Result<Vec<u8>, wasi::io::streams::Error>>>>,
+    /// Kept until the body is read: dropping the response cancels the request.
+    _response: IncomingResponse,
+    deadline: Deadline,
+}
+
+impl AgentBody {
+    /// The next chunk; `None` at the end.
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, Unreachable> {
+        match self.deadline.bound(self.chunks.next()).await? {
+            None => Ok(None),
+            Some(Ok(chunk)) => Ok(Some(chunk)),
+            Some(Err(e)) => Err(Unreachable(format!("answer cut off: {e:?}"))),
+        }
+    }
+}
+
+/// When a request to an agent must be complete, on the monotonic clock.
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    at: u64,
+    total: Duration,
+}
+
+impl Deadline {
+    fn after(total: Duration) -> Self {
+        Self {
+            at: monotonic_clock::now().saturating_add(nanos(total)),
+            total,
+        }
+    }
+
+    /// `work`, unless the deadline passes first. Dropping the work drops its wasi futures: the
+    /// host abandons the request.
+    async fn bound<F: Future>(&self, work: F) -> Result<F::Output, Unreachable> {
+        let work = pin!(work);
+        let timer = pin!(sleep_until(self.at));
         match future::select(work, timer).await {
-            Either::Left((result, _)) => result,
-            // Dropping the send drops its wasi future: the host abandons the request.
+            Either::Left((result, _)) => Ok(result),
             Either::Right(_) => Err(Unreachable(format!(
                 "no complete answer within {} s",
-                total.as_secs()
+                self.total.as_secs()
             ))),
         }
     }
 }
 
-async fn send_now(r: Outbound) -> Result<Upstream, Unreachable> {
+/// Sends the request and waits for the response head.
+async fn send_now(
+    r: Outbound,
+) -> Result<(IncomingResponse, u16, Vec<(String, Vec<u8>)>), Unreachable> {
     let headers: Vec<(String, Vec<u8>)> = r
         .headers
         .iter()
@@ -166,15 +235,7 @@ async fn send_now(r: Outbound) -> Result<Upstream, Unreachable> {
         .into_iter()
         .map(|(n, v)| (n.to_ascii_lowercase(), v))
         .collect();
-    let body = response
-        .into_body()
-        .await
-        .map_err(|e| Unreachable(format!("answer cut off: {e:?}")))?;
-    Ok(Upstream {
-        status,
-        headers,
-        body,
-    })
+    Ok((response, status, headers))
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -198,10 +259,9 @@ fn incoming_response(
     })
 }
 
-/// Resolves after `d`: a monotonic-clock pollable for the deadline, registered anew on each
-/// poll (the executor consumes registrations).
-fn sleep(d: Duration) -> impl Future<Output = ()> {
-    let deadline = monotonic_clock::now().saturating_add(nanos(d));
+/// Resolves at `deadline`: a monotonic-clock pollable, registered anew on each poll (the
+/// executor consumes registrations).
+fn sleep_until(deadline: u64) -> impl Future<Output = ()> {
     let mut registration = Registration::default();
     future::poll_fn(move |cx| {
         if monotonic_clock::now() >= deadline {
@@ -238,4 +298,52 @@ fn describe(e: &WasiError) -> Unreachable {
         }
         other => format!("{other:?}"),
     })
+}
+
+/// Writes the reply to Spin's response outparam, keeping repeated headers. A streamed agent
+/// body is copied chunk by chunk as it arrives; if the agent stops midway, the response ends
+/// short of its `Content-Length`, which the client sees as an error.
+async fn write(reply: Reply<AgentBody>, out: ResponseOutparam) {
+    let headers = match Headers::from_list(&reply.headers) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("bangui-edge: response headers refused by the host: {e:?}");
+            let keep: Vec<(String, Vec<u8>)> = reply
+                .headers
+                .iter()
+                .filter(|(n, _)| n == "content-type" || n == CORRELATION_HEADER)
+                .cloned()
+                .collect();
+            Headers::from_list(&keep).unwrap_or_else(|_| Headers::new())
+        }
+    };
+    let response = OutgoingResponse::new(headers);
+    if response.set_status_code(reply.status).is_err() {
+        let _ = response.set_status_code(500);
+    }
+    match reply.body {
+        Body::Full(bytes) => {
+            if let Err(e) = out.set_with_body(response, bytes).await {
+                eprintln!("bangui-edge: cannot write the response: {e}");
+            }
+        }
+        Body::Stream(mut agent) => {
+            let mut sink = response.take_body();
+            out.set(response);
+            loop {
+                let chunk = match agent.next_chunk().await {
+                    Ok(Some(chunk)) => chunk,
+                    Ok(None) => break,
+                    Err(e) => {
+                        eprintln!("bangui-edge: agent answer cut off: {}", e.0);
+                        break;
+                    }
+                };
+                if let Err(e) = sink.send(chunk).await {
+                    eprintln!("bangui-edge: cannot write the response: {e}");
+                    break;
+                }
+            }
+        }
+    }
 }

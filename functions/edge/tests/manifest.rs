@@ -75,6 +75,10 @@ fn every_route_reaches_its_groups_component() {
     }
     assert_eq!(spin_route(&t, "/api/v1/hosts"), Some("health"));
     assert_eq!(spin_route(&t, "/api/v1/unknown"), Some("health"));
+    // The dashboard takes every path the API does not.
+    for path in ["/", "/dashboard", "/jails/sshd", "/assets/x.js", "/api"] {
+        assert_eq!(spin_route(&t, path), Some("ui"), "{path}");
+    }
     let ids: Vec<&str> = t.iter().map(|(_, c)| c.as_str()).collect();
     for g in Group::ALL {
         assert!(
@@ -84,16 +88,25 @@ fn every_route_reaches_its_groups_component() {
     }
 }
 
+/// What every component may reach in the dev shape: local agents' edge listeners.
+const DEV_AGENT_PORTS: &str = "https://localhost:8651..8700";
+
 #[test]
 fn components_are_built_from_their_crates_and_reach_only_the_agents() {
     let m = manifest();
     let components = m["component"].as_table().expect("[component.*]");
-    assert_eq!(components.len(), Group::ALL.len());
+    // One component per router group, plus the dashboard's `ui`.
+    assert_eq!(components.len(), Group::ALL.len() + 1);
     let agents = m["variables"]["agents"]["default"]
         .as_str()
         .expect("agents default");
     let fleet = Fleet::parse(agents, "").expect("the agents default parses");
-    let urls: Vec<&str> = fleet.agents().iter().map(|a| a.url.as_str()).collect();
+    // The dev shape's agents are local, on ports of the allowed range.
+    for a in fleet.agents() {
+        let port: u16 = a.url.rsplit(':').next().unwrap().parse().unwrap();
+        assert!(a.url.starts_with("https://localhost:"), "{}", a.url);
+        assert!((8651..8700).contains(&port), "{}", a.url);
+    }
     for g in Group::ALL {
         let id = component_id(*g);
         let c = &components[&id];
@@ -118,7 +131,7 @@ fn components_are_built_from_their_crates_and_reach_only_the_agents() {
             .iter()
             .filter_map(Value::as_str)
             .collect();
-        assert_eq!(hosts, urls, "{id}");
+        assert_eq!(hosts, [DEV_AGENT_PORTS], "{id}");
         let vars: BTreeMap<&str, &str> = c["variables"]
             .as_table()
             .expect("variables")
@@ -142,4 +155,34 @@ fn components_are_built_from_their_crates_and_reach_only_the_agents() {
         m["variables"]["session_signing_key"]["secret"].as_bool(),
         Some(true)
     );
+}
+
+#[test]
+fn the_ui_component_only_reads_its_files() {
+    let m = manifest();
+    let ui = &m["component"]["ui"];
+    assert_eq!(
+        ui["source"].as_str(),
+        Some("target/wasm32-wasip2/wasm/bangui_fn_ui.wasm")
+    );
+    let cargo = std::fs::read_to_string(root().join("functions/ui/Cargo.toml")).expect("ui crate");
+    assert!(cargo.contains("name = \"bangui-fn-ui\""));
+    let files = ui["files"].as_array().expect("files");
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["source"].as_str(), Some("functions/ui/web/dist"));
+    assert_eq!(files[0]["destination"].as_str(), Some("/"));
+    let ui = ui.as_table().expect("[component.ui]");
+    for key in ["allowed_outbound_hosts", "variables", "environment"] {
+        assert!(
+            !ui.contains_key(key),
+            "the ui component must not have {key}"
+        );
+    }
+    let t = triggers(&m);
+    let ui_routes: Vec<&str> = t
+        .iter()
+        .filter(|(_, c)| c == "ui")
+        .map(|(r, _)| r.as_str())
+        .collect();
+    assert_eq!(ui_routes, ["/..."]);
 }

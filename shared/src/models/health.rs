@@ -43,6 +43,10 @@ pub struct HealthResponse {
     /// fail2ban's version, when it answers.
     pub version: Option<String>,
     pub components: Vec<ComponentHealth>,
+    /// When the certificate of the agent's edge listener expires (RFC 3339); only in answers
+    /// to the edge's inventory (`GET /api/v1/hosts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_expires_at: Option<String>,
 }
 
 impl HealthResponse {
@@ -74,6 +78,7 @@ impl HealthResponse {
             fail2ban,
             version,
             components,
+            certificate_expires_at: None,
         }
     }
 

@@ -4,13 +4,18 @@
 
 pub mod auth;
 pub mod bans;
+pub mod blocklists;
 pub mod command;
 pub mod config_files;
+pub mod config_global;
 pub mod dashboard;
 pub mod geo;
 pub mod health;
 pub mod history;
 pub mod jails;
+pub mod map;
+pub mod regex;
 pub mod server;
+pub mod service;
 
 pub use command::CommandResponse;

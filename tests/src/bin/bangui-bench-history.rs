@@ -190,6 +190,7 @@ fn agent(dir: &Path, f2b_db: &Path, geo: &Path) -> Agent {
         command_timeout_secs: Some(1),
         reload_timeout_secs: None,
         log_dirs: vec![dir.to_owned()],
+        fail2ban_toml: String::new(),
         extra_toml: format!(
             "[history]\nfail2ban_db = {:?}\n[geo]\ndatabase = {:?}\n",
             f2b_db.display().to_string(),
@@ -212,7 +213,7 @@ async fn get(agent: &Agent, path: &str) -> Value {
 /// Waits for a sync (`source=fail2ban`) with no request deadline: the first sync of a million
 /// rows takes longer than the harness client's timeout.
 async fn sync(agent: &Agent) {
-    let client = reqwest::Client::builder()
+    let client = bangui_tests::api::http_client()
         .no_proxy()
         .timeout(Duration::from_secs(1800))
         .build()

@@ -4,7 +4,8 @@
 //! sandboxed `fail2ban-server`s (the same harness the tests use) with failure generators that
 //! make bans appear, an agent next to each (agent1 also serves agent-only mode on
 //! `127.0.0.1:PORT`; both have mTLS edge listeners on 8651/8652), and the dev host running
-//! `spin.toml` on `127.0.0.1:EDGE_PORT`. Prints the URLs and `curl` examples; on SIGINT, SIGTERM
+//! `spin.toml` on `127.0.0.1:EDGE_PORT` — API and web dashboard (agent1's agent-only listener
+//! serves the dashboard too). Prints the URLs and `curl` examples; on SIGINT, SIGTERM
 //! or SIGHUP stops everything and exits 0. If a process exits by itself, it stops the rest and
 //! exits 1.
 #![forbid(unsafe_code)]
@@ -127,6 +128,10 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
         config.echo_output = true;
         config.extra_toml = fleet::edge_toml(&certs, name, fleet::EDGE_BASE_PORT + 1 + i as u16)
             + "cookie_secure = false\n";
+        if i == 0 {
+            // Agent-only mode serves the dashboard too.
+            config.extra_toml += &fleet::ui_toml(&fleet::ui_dist_dir());
+        }
         eprintln!("bangui-dev: starting {name}");
         let agent = Agent::try_start_config(config)?;
         members.push((fail2ban, generator, agent));
@@ -222,7 +227,14 @@ fn print_banner(devhost: &DevHost, members: &[Member], interval: Option<Duration
         None => println!("  failures  generator off"),
     }
     println!();
-    println!("First run — set the master password, then log in (through the edge):");
+    println!("Dashboard: open {edge}/ in a browser (agent-only mode: {agent_only}/)");
+    if !fleet::ui_dist_dir().join("index.html").is_file() {
+        println!(
+            "  (not built yet: run `npm ci && npm run build` in functions/ui/web; bash deploy/run.sh does it)"
+        );
+    }
+    println!();
+    println!("First run — set the master password in the browser, or with curl, then log in (through the edge):");
     println!(
         "  curl -s -X POST {edge}/api/v1/setup {json} -d '{{\"master_password\":\"Choose-a-str0ng-one!\"}}'"
     );

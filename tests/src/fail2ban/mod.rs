@@ -393,6 +393,18 @@ impl Fail2ban {
 impl Drop for Fail2ban {
     fn drop(&mut self) {
         self.stop();
+        // A server that still answers on the socket is not our child: the agent restarted
+        // fail2ban (`POST /config/restart` starts a daemon). Stop it too, without panicking.
+        if UnixStream::connect(self.socket()).is_ok() {
+            let _ = Command::new(&self.client_bin)
+                .arg("-s")
+                .arg(self.socket())
+                .arg("stop")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
 

@@ -1,10 +1,10 @@
 //! Helpers shared by the API tests: start a sandbox with its agent, drive and query fail2ban
 //! through `fail2ban-client`, poll with deadlines, and check error bodies.
 
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bangui_tests::{assert_error, Agent, Fail2ban, Response};
+pub use bangui_tests::{assert_field_error, poll_until};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -12,7 +12,6 @@ use serde_json::Value;
 pub const BAN_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a state change may take to show up when polled.
 pub const POLL_TIMEOUT: Duration = Duration::from_secs(10);
-const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 /// A private fail2ban and an agent talking to it.
 pub fn start() -> (Fail2ban, Agent) {
@@ -119,36 +118,6 @@ pub fn append_jail_local(f2b: &Fail2ban, text: &str) {
 pub fn write_jail_d(f2b: &Fail2ban, name: &str, text: &str) {
     let path = f2b.config_dir().join("jail.d").join(name);
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-}
-
-/// Calls `probe` until it returns `Some`, at most `timeout`; panics naming `what`.
-pub async fn poll_until<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(POLL_INTERVAL).await;
-    }
-}
-
-/// Asserts an error body whose `metadata.field` is `field`.
-#[track_caller]
-pub fn assert_field_error(response: &Response, status: u16, code: &str, field: &str) {
-    assert_error(response, status, code);
-    assert_eq!(
-        response.json["metadata"]["field"], field,
-        "wrong metadata.field in {}",
-        response.text
-    );
 }
 
 /// Asserts the 502 every fail2ban-backed route answers when fail2ban is down.

@@ -20,7 +20,6 @@ fn hosts_of(items: &serde_json::Value) -> Vec<String> {
 
 #[tokio::test]
 async fn fleet_views_merge_and_writes_reach_every_host() {
-    let _fleet = crate::exclusive().await;
     let fleet = Fleet::start(2);
     let edge = &fleet.devhost;
     let (a1, a2) = (&fleet.members[0], &fleet.members[1]);
@@ -72,11 +71,31 @@ async fn fleet_views_merge_and_writes_reach_every_host() {
         "{}",
         hosts.text
     );
+    // Each agent reports the expiry of the certificate its edge listener presents.
+    for item in hosts.json["items"].as_array().unwrap() {
+        let cert = fleet.certs_dir.join(format!(
+            "agent-{}.pem",
+            item["name"].as_str().unwrap_or_default()
+        ));
+        let not_after = bangui_agent::tls::not_after(&cert).expect("certificate");
+        let expected = chrono::DateTime::from_timestamp(not_after, 0).unwrap();
+        assert_eq!(
+            item["certificate_expires_at"],
+            expected.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "{item}"
+        );
+    }
+    // Agent-only mode does not show it: only the edge asks for it.
+    let direct = a1.agent.get("/api/v1/health").await;
+    assert!(
+        direct.json.get("certificate_expires_at").is_none(),
+        "{}",
+        direct.text
+    );
 }
 
 #[tokio::test]
 async fn a_dead_agent_is_an_error_entry_not_a_hang() {
-    let _fleet = crate::exclusive().await;
     let mut fleet = Fleet::start(2);
     fleet.members[1].agent.kill();
     let started = Instant::now();
@@ -100,15 +119,8 @@ async fn a_dead_agent_is_an_error_entry_not_a_hang() {
 
 #[tokio::test]
 async fn components_reach_only_allowed_hosts() {
-    let _fleet = crate::exclusive().await;
     // A third "agent" outside allowed_outbound_hosts: the dev host refuses the connection.
-    let fleet = Fleet::start_with(
-        2,
-        &[(
-            "agents",
-            "agent1=https://localhost:8651,agent2=https://localhost:8652,rogue=https://localhost:9999",
-        )],
-    );
+    let fleet = Fleet::start_with(2, &[("agents", "{fleet},rogue=https://localhost:9999")]);
     let r = fleet.devhost.get("/api/v1/jails?host=rogue").await;
     assert!(r.status >= 500, "{}", r.text);
     assert_eq!(r.json["code"], "agent_unreachable", "{}", r.text);

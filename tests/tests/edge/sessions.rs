@@ -7,7 +7,6 @@ use bangui_tests::{assert_error, assert_status, Fleet};
 
 #[tokio::test]
 async fn logout_ends_the_session_at_the_edge_within_the_window() {
-    let _fleet = crate::exclusive().await;
     let fleet = Fleet::start_with(2, &[("session_revalidate_seconds", "1")]);
     let edge = &fleet.devhost;
     assert_status(&edge.get("/api/v1/jails").await, 200);
@@ -41,7 +40,6 @@ async fn logout_ends_the_session_at_the_edge_within_the_window() {
 
 #[tokio::test]
 async fn login_through_the_edge_sets_the_cookie() {
-    let _fleet = crate::exclusive().await;
     let fleet = Fleet::start(2);
     let edge = &fleet.devhost;
     let r = edge

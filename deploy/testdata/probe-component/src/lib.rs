@@ -4,10 +4,13 @@
 //! Request headers it understands:
 //! - `x-probe-vars: a,b` — read these component variables;
 //! - `x-probe-fetch: URL [URL…]` — GET every URL concurrently (one joined future) and report
-//!   each status and body, or the error.
+//!   each status and body, or the error;
+//! - `x-probe-read: PATH [PATH…]` — read these files of the WASI file system (`files` mounts);
+//! - `x-probe-write: PATH` — try to create this file (mounts must be read-only).
 //!
-//! Response: `200` with a JSON object `{method, uri, path, headers, vars, fetch}`; `headers`
-//! maps each lowercase header name to its value.
+//! Response: `200` with a JSON object `{method, uri, path, headers, vars, fetch, files, write}`;
+//! `headers` maps each lowercase header name to its value; `files` maps each read path to
+//! `{ok: text}` or `{err}`, `write` is `{ok: true}`, `{err}` or null.
 
 use std::collections::BTreeMap;
 
@@ -50,6 +53,22 @@ async fn handle(req: Request) -> Response {
         });
         fetch = futures::future::join_all(sends).await;
     }
+    let mut files = serde_json::Map::new();
+    if let Some(paths) = headers.get("x-probe-read") {
+        for path in paths.split_whitespace() {
+            let value = match std::fs::read_to_string(path) {
+                Ok(text) => json!({ "ok": text }),
+                Err(e) => json!({ "err": e.to_string() }),
+            };
+            files.insert(path.to_string(), value);
+        }
+    }
+    let write = headers.get("x-probe-write").map(|path| {
+        match std::fs::write(path.trim(), "written by the probe") {
+            Ok(()) => json!({ "ok": true }),
+            Err(e) => json!({ "err": e.to_string() }),
+        }
+    });
     let body: Value = json!({
         "method": format!("{:?}", req.method()),
         "uri": req.uri(),
@@ -57,6 +76,8 @@ async fn handle(req: Request) -> Response {
         "headers": headers,
         "vars": vars,
         "fetch": fetch,
+        "files": files,
+        "write": write,
     });
     Response::builder()
         .status(200)
