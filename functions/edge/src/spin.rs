@@ -8,17 +8,20 @@
 //! joined sends run concurrently. No tokio: the executor only understands wasi pollables.
 
 use std::future::Future;
-use std::pin::{pin, Pin};
+use std::pin::pin;
 use std::task::Poll;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bangui_shared::{ApiError, ErrorCode};
 use futures::future::{self, Either};
-use futures::{SinkExt, Stream, StreamExt};
+use futures::{SinkExt, StreamExt};
 use spin_sdk::http::{
     ErrorCode as WasiError, Headers, IncomingRequest, IncomingResponse, Method as WasiMethod,
-    OutgoingRequest, OutgoingResponse, ResponseOutparam, Scheme,
+    OutgoingBody, OutgoingRequest, OutgoingResponse, ResponseOutparam, Scheme,
 };
+use spin_sdk::wit::wasi::http0_2_0::types::IncomingBody;
+use wasi::io::poll::Pollable;
+use wasi::io::streams::{InputStream, OutputStream, StreamError};
 
 use spin_sdk::wit::wasi::clocks0_2_0::monotonic_clock;
 use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
@@ -125,11 +128,18 @@ impl Transport for SpinTransport {
     async fn open(&self, request: Outbound) -> Result<Upstream<AgentBody>, Unreachable> {
         let deadline = Deadline::after(request.timeouts.total);
         let (response, status, headers) = deadline.bound(send_now(request)).await??;
+        let body = response
+            .consume()
+            .map_err(|()| Unreachable("answer body already taken".into()))?;
+        let stream = body
+            .stream()
+            .map_err(|()| Unreachable("answer body not readable".into()))?;
         Ok(Upstream {
             status,
             headers,
             body: AgentBody {
-                chunks: Box::pin(response.take_body_stream()),
+                stream,
+                _body: body,
                 _response: response,
                 deadline,
             },
@@ -137,23 +147,92 @@ impl Transport for SpinTransport {
     }
 }
 
-/// An agent's response body as it arrives, bounded by the request's overall deadline.
+/// An agent's response body as it arrives, bounded by the request's overall deadline. Read
+/// straight from the `wasi:io` stream, as much as has arrived per call, so a large answer costs
+/// few round trips through the host.
 pub struct AgentBody {
-    chunks: Pin<Box<dyn Stream<Item = Result<Vec<u8>, wasi::io::streams::Error>>>>,
-    /// Kept until the body is read: dropping the response cancels the request.
+    stream: InputStream,
+    /// Kept until the body is read: dropping the body or the response cancels the request.
+    _body: IncomingBody,
     _response: IncomingResponse,
     deadline: Deadline,
 }
 
+/// Most bytes taken from an agent's body per read.
+const READ_MAX: u64 = 1024 * 1024;
+
 impl AgentBody {
-    /// The next chunk; `None` at the end.
+    /// What has arrived (waiting for at least one byte); `None` at the end.
     async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, Unreachable> {
-        match self.deadline.bound(self.chunks.next()).await? {
-            None => Ok(None),
-            Some(Ok(chunk)) => Ok(Some(chunk)),
-            Some(Err(e)) => Err(Unreachable(format!("answer cut off: {e:?}"))),
+        self.deadline.bound(read_some(&self.stream)).await?
+    }
+
+    /// Copies the rest of the body to the client's as it arrives.
+    async fn copy_to(&self, out: &OutputStream) -> Result<(), String> {
+        let failed = |e: StreamError| format!("cannot write the response: {e:?}");
+        while let Some(chunk) = read_some(&self.stream).await.map_err(|e| e.0)? {
+            write_all(out, &chunk).await.map_err(failed)?;
+        }
+        flush(out).await.map_err(failed)
+    }
+}
+
+async fn read_some(stream: &InputStream) -> Result<Option<Vec<u8>>, Unreachable> {
+    loop {
+        match stream.read(READ_MAX) {
+            Ok(bytes) if bytes.is_empty() => ready(stream.subscribe()).await,
+            Ok(bytes) => return Ok(Some(bytes)),
+            Err(StreamError::Closed) => return Ok(None),
+            Err(StreamError::LastOperationFailed(e)) => {
+                return Err(Unreachable(format!(
+                    "answer cut off: {}",
+                    e.to_debug_string()
+                )))
+            }
         }
     }
+}
+
+/// Writes all of `bytes` without flushing: the host sends what it has as it can; the one flush
+/// comes at the end.
+async fn write_all(out: &OutputStream, mut bytes: &[u8]) -> Result<(), StreamError> {
+    while !bytes.is_empty() {
+        let permitted = out.check_write()?;
+        if permitted == 0 {
+            ready(out.subscribe()).await;
+            continue;
+        }
+        let n = usize::try_from(permitted)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        out.write(&bytes[..n])?;
+        bytes = &bytes[n..];
+    }
+    Ok(())
+}
+
+async fn flush(out: &OutputStream) -> Result<(), StreamError> {
+    out.flush()?;
+    loop {
+        match out.check_write() {
+            Ok(0) => ready(out.subscribe()).await,
+            Ok(_) | Err(StreamError::Closed) => return Ok(()),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Resolves once `pollable` is ready (or when polled again: the callers' loops absorb that).
+fn ready(pollable: Pollable) -> impl Future<Output = ()> {
+    let mut registration = Registration::default();
+    let mut pending = Some(pollable);
+    future::poll_fn(move |cx| match pending.take() {
+        Some(p) => {
+            registration.wait(p, cx);
+            Poll::Pending
+        }
+        None => Poll::Ready(()),
+    })
 }
 
 /// When a request to an agent must be complete, on the monotonic clock.
@@ -327,23 +406,27 @@ async fn write(reply: Reply<AgentBody>, out: ResponseOutparam) {
                 eprintln!("bangui-edge: cannot write the response: {e}");
             }
         }
-        Body::Stream(mut agent) => {
-            let mut sink = response.take_body();
+        Body::Stream(agent) => {
+            let Ok(body) = response.body() else {
+                eprintln!("bangui-edge: response body already taken");
+                return;
+            };
+            let Ok(stream) = body.write() else {
+                eprintln!("bangui-edge: response body not writable");
+                return;
+            };
             out.set(response);
-            loop {
-                let chunk = match agent.next_chunk().await {
-                    Ok(Some(chunk)) => chunk,
-                    Ok(None) => break,
-                    Err(e) => {
-                        eprintln!("bangui-edge: agent answer cut off: {}", e.0);
-                        break;
-                    }
-                };
-                if let Err(e) = sink.send(chunk).await {
-                    eprintln!("bangui-edge: cannot write the response: {e}");
-                    break;
-                }
-            }
+            let copied = agent.deadline.bound(agent.copy_to(&stream)).await;
+            drop(stream);
+            let why = match copied {
+                Ok(Ok(())) => match OutgoingBody::finish(body, None) {
+                    Ok(()) => return,
+                    Err(e) => format!("cannot finish the response: {e:?}"),
+                },
+                Ok(Err(why)) | Err(Unreachable(why)) => why,
+            };
+            // An unfinished body: the host aborts the response rather than end it short.
+            eprintln!("bangui-edge: agent answer not passed on whole: {why}");
         }
     }
 }

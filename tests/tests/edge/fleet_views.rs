@@ -127,3 +127,28 @@ async fn components_reach_only_allowed_hosts() {
     let ok = fleet.devhost.get("/api/v1/jails?host=agent1").await;
     assert_status(&ok, 200);
 }
+
+#[tokio::test]
+async fn a_large_single_host_answer_is_passed_on_whole() {
+    let fleet = Fleet::start(2);
+    let a1 = fleet.control();
+    // 1,500 bans: an answer of over 100 KB, streamed through the edge in many pieces.
+    let ips: Vec<String> = (0..1_500)
+        .map(|i| format!("10.{}.{}.{}", i / 65_536, (i / 256) % 256, i % 256))
+        .collect();
+    let mut args = vec!["set", "sshd", "banip"];
+    args.extend(ips.iter().map(String::as_str));
+    let (code, out) = a1.fail2ban.client(&args);
+    assert_eq!(code, 0, "{out}");
+
+    let direct = a1.agent.get("/api/v1/bans/active").await;
+    let via_edge = fleet.devhost.get("/api/v1/bans/active?host=agent1").await;
+    assert_status(&via_edge, 200);
+    assert!(
+        via_edge.text.len() > 100_000,
+        "{} bytes",
+        via_edge.text.len()
+    );
+    assert_eq!(via_edge.json["total"], 1_500);
+    assert_eq!(via_edge.json, direct.json, "the edge changed the answer");
+}
