@@ -507,31 +507,23 @@ command = "cargo build --target wasm32-wasip2 --release"
     #[test]
     fn unsupported_features_are_refused_when_used() {
         let path = Path::new("spin.toml");
-        let text = GOOD.replace(
-            "[component.bans.variables]",
-            "key_value_stores = [\"default\"]\n[component.bans.variables]",
-        );
-        let m = Manifest::parse(&text, path).unwrap();
+        let specs_with = |line: &str| {
+            let text = GOOD.replace(
+                "[component.bans.variables]",
+                &format!("{line}\n[component.bans.variables]"),
+            );
+            Manifest::parse(&text, path).unwrap().component_specs(path)
+        };
         assert!(matches!(
-            m.component_specs(path),
+            specs_with("key_value_stores = [\"default\"]"),
             Err(ManifestError::Unsupported { .. })
         ));
-        let text = GOOD.replace(
-            "[component.bans.variables]",
-            "files = [\"static/**\"]\n[component.bans.variables]",
-        );
-        let m = Manifest::parse(&text, path).unwrap();
         assert!(matches!(
-            m.component_specs(path),
+            specs_with("files = [\"static/**\"]"),
             Err(ManifestError::Unsupported { .. })
         ));
-        let text = GOOD.replace(
-            "[component.bans.variables]",
-            "files = [{ source = \"../up\", destination = \"/\" }]\n[component.bans.variables]",
-        );
-        let m = Manifest::parse(&text, path).unwrap();
         assert!(matches!(
-            m.component_specs(path),
+            specs_with("files = [{ source = \"../up\", destination = \"/\" }]"),
             Err(ManifestError::Invalid { .. })
         ));
         let text = GOOD.replace(

@@ -34,3 +34,19 @@ pub use failgen::{FailureGenerator, FailureTarget};
 pub use fleet::{Fleet, FleetOptions, Member};
 pub use http::{assert_error, assert_field_error, assert_status, poll_until, Response};
 pub use service::Service;
+
+/// Copies the directory tree `from` to `to` (created), for tests that need a writable copy of a
+/// fixture tree such as `/etc/fail2ban` or fail2ban's sample logs.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    for e in entries.flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target)
+                .unwrap_or_else(|err| panic!("{}: {err}", e.path().display()));
+        }
+    }
+}

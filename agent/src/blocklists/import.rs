@@ -1,15 +1,18 @@
 //! One import of a source: download, parse, drop ignored entries, lift the bans of entries
 //! that left the list, then ban what is not banned yet, in batches.
 //!
+//! Entries are networks (an address is a host network); fail2ban 1.0.2 bans a network as one
+//! ticket and reports it back as `addr/prefix` in `get <jail> banned`.
+//!
 //! The import is idempotent and resumable: what to ban is "listed minus already banned in the
 //! jail", and the remembered entries are replaced before banning starts. A run cut short (a
 //! crash, fail2ban going away) leaves its log entry failed, and the next run bans the rest.
 
 use std::collections::{HashMap, HashSet};
-use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use ipnet::IpNet;
 
 use bangui_shared::models::blocklists::{
     BlocklistSource, ImportCounts, ImportRunResult, ImportSourceResult, ImportStatus, InvalidLine,
@@ -18,22 +21,23 @@ use bangui_shared::validate::{parse_ip_or_net, IpOrNet, JailName};
 use bangui_shared::{ApiError, ErrorCode};
 
 use crate::fail2ban::codec::MAX_REQUEST_BYTES;
+use crate::fail2ban::command::{net_text, parse_net_text};
 use crate::fail2ban::{reply, Client, Command, Fail2banError, JailKey};
 use crate::state::AppState;
 use crate::store::blocklists::{self as db, LogCounts};
 
 use super::fetch::FetchError;
 use super::guard::check_url;
-use super::parse::{parse, Parsed};
+use super::parse::{overlap, parse, Parsed};
 use super::{jail, RunGuard};
 
 /// The first batch of a run (small: a slow ban action may take milliseconds per address);
 /// later ones are sized from the time fail2ban took per address.
 const FIRST_BATCH: usize = 200;
 const MIN_BATCH: usize = 50;
-/// Longest address (IPv6, 39 characters) plus its pickle framing, in bytes.
-const MAX_ENTRY_BYTES: usize = 48;
-/// The most addresses per `banip`: keeps a request well under the codec's size limit.
+/// Longest entry (an IPv6 network, 39 characters plus `/127`) plus its pickle framing, in bytes.
+const MAX_ENTRY_BYTES: usize = 52;
+/// The most entries per `banip`: keeps a request well under the codec's size limit.
 pub const MAX_BATCH: usize = MAX_REQUEST_BYTES / MAX_ENTRY_BYTES / 2;
 /// Unbans go in fixed batches: fail2ban answers them quickly.
 const UNBAN_BATCH: usize = 1_000;
@@ -87,7 +91,20 @@ pub fn fetch_api_error(e: &FetchError) -> ApiError {
 pub struct Checked {
     pub parsed: Parsed,
     /// Entries to ban (not ignored), in list order.
-    pub entries: Vec<IpAddr>,
+    pub entries: Vec<IpNet>,
+}
+
+/// Splits `entries` into (ignored, kept). An entry is ignored when it shares an address with
+/// an ignore entry: when the ignore entry contains it, and also when an ignored address or
+/// network lies inside a listed network. The network is then skipped whole (fail2ban cannot
+/// ban a network minus a hole), so an import never bans over an ignored address.
+pub fn split_ignored(entries: Vec<IpNet>, ignore: &[IpOrNet]) -> (Vec<IpNet>, Vec<IpNet>) {
+    entries.into_iter().partition(|net| {
+        ignore.iter().any(|i| match i {
+            IpOrNet::Addr(ip) => net.contains(ip),
+            IpOrNet::Net(n) => overlap(n, net),
+        })
+    })
 }
 
 /// Downloads and parses the list of `source` and drops entries the ignore lists cover. The
@@ -100,9 +117,7 @@ pub async fn read_list(state: &AppState, source: &BlocklistSource) -> Result<Che
         .map_err(|e| ApiError::internal(format!("parse task failed: {e}")))?;
     let ignore = ignore_list(state, &source.jail).await?;
     let all = std::mem::take(&mut parsed.entries);
-    let (ignored, entries): (Vec<IpAddr>, Vec<IpAddr>) = all
-        .into_iter()
-        .partition(|ip| ignore.iter().any(|i| i.contains(ip)));
+    let (ignored, entries) = split_ignored(all, &ignore);
     parsed.counts.ignored = ignored.len() as u64;
     parsed.counts.valid = entries.len() as u64;
     Ok(Checked { parsed, entries })
@@ -137,13 +152,13 @@ async fn ignore_list(state: &AppState, jail: &str) -> Result<Vec<IpOrNet>, Impor
     Ok(list)
 }
 
-/// The addresses banned in `jail` right now.
-async fn banned_in(client: &Client, jail: &JailName) -> Result<HashSet<IpAddr>, Fail2banError> {
+/// The addresses and networks banned in `jail` right now.
+async fn banned_in(client: &Client, jail: &JailName) -> Result<HashSet<IpNet>, Fail2banError> {
     let status = reply::jail_status(client.call(Command::JailStatus(jail.clone())).await?)?;
     Ok(status
         .banned
         .iter()
-        .filter_map(|s| s.parse::<IpAddr>().ok())
+        .filter_map(|s| parse_net_text(s))
         .collect())
 }
 
@@ -153,7 +168,7 @@ async fn banned_in(client: &Client, jail: &JailName) -> Result<HashSet<IpAddr>, 
 pub async fn ban_in_batches(
     client: &Client,
     jail: &JailName,
-    ips: &[IpAddr],
+    ips: &[IpNet],
     deadline: Duration,
     banned: &mut u64,
 ) -> Result<(), Fail2banError> {
@@ -164,7 +179,7 @@ pub async fn ban_in_batches(
         let (batch, tail) = rest.split_at(size.min(rest.len()));
         let started = Instant::now();
         let reply = client
-            .call(Command::BanIp(jail.clone(), batch.to_vec()))
+            .call(Command::BanNets(jail.clone(), batch.to_vec()))
             .await?;
         *banned += reply::int(reply)?.max(0) as u64;
         let per_ip = started.elapsed().as_secs_f64() / batch.len() as f64;
@@ -178,19 +193,24 @@ pub async fn ban_in_batches(
     Ok(())
 }
 
-/// Lifts bans in `jail`; addresses no longer banned (expired meanwhile) are skipped.
-async fn unban(client: &Client, jail: &JailName, ips: &[IpAddr]) -> Result<u64, Fail2banError> {
+/// Lifts bans in `jail`; entries no longer banned (expired meanwhile) are skipped. Only
+/// entries seen in the banned list come here: fail2ban reads `unbanip <network>` for a network
+/// that is not itself banned as "every banned address inside it".
+async fn unban(client: &Client, jail: &JailName, ips: &[IpNet]) -> Result<u64, Fail2banError> {
     let mut lifted = 0;
     for batch in ips.chunks(UNBAN_BATCH) {
         match client
-            .call(Command::UnbanIp(jail.clone(), batch.to_vec()))
+            .call(Command::UnbanNets(jail.clone(), batch.to_vec()))
             .await
         {
             Ok(v) => lifted += reply::int(v)?.max(0) as u64,
             // `--report-absent` refuses the whole batch when one address is not banned.
             Err(Fail2banError::Exception { .. }) => {
                 for ip in batch {
-                    if let Ok(v) = client.call(Command::UnbanIp(jail.clone(), vec![*ip])).await {
+                    if let Ok(v) = client
+                        .call(Command::UnbanNets(jail.clone(), vec![*ip]))
+                        .await
+                    {
                         lifted += reply::int(v)?.max(0) as u64;
                     }
                 }
@@ -304,7 +324,7 @@ async fn steps(
     let jail: JailName = source.jail.parse()?;
     let client = state.fail2ban();
     let banned_now = banned_in(&client, &jail).await?;
-    let listed: HashSet<IpAddr> = checked.entries.iter().copied().collect();
+    let listed: HashSet<IpNet> = checked.entries.iter().copied().collect();
 
     // Lift the bans of entries that left the list, before forgetting them.
     if source.unban_removed {
@@ -316,7 +336,7 @@ async fn steps(
         .run(move |c| db::replace_entries(c, id, &jail_name, &entries))
         .await?;
 
-    let to_ban: Vec<IpAddr> = checked
+    let to_ban: Vec<IpNet> = checked
         .entries
         .iter()
         .filter(|ip| !banned_now.contains(ip))
@@ -333,15 +353,15 @@ async fn steps(
 async fn unban_removed(
     state: &AppState,
     source: &BlocklistSource,
-    listed: &HashSet<IpAddr>,
-    banned_now: &HashSet<IpAddr>,
+    listed: &HashSet<IpNet>,
+    banned_now: &HashSet<IpNet>,
 ) -> Result<u64, ImportError> {
     let store = state.auth.store().clone();
     let id = source.id;
     let stored = store.run(move |c| db::entries(c, id)).await?;
-    let mut removed: HashMap<String, Vec<IpAddr>> = HashMap::new();
+    let mut removed: HashMap<String, Vec<IpNet>> = HashMap::new();
     for (ip, jail) in stored {
-        let Ok(ip) = ip.parse::<IpAddr>() else {
+        let Some(ip) = parse_net_text(&ip) else {
             continue;
         };
         // A source moved to another jail leaves all its old bans behind.
@@ -370,9 +390,9 @@ async fn unban_removed(
             .await?
             .into_iter()
             .collect();
-        let to_unban: Vec<IpAddr> = ips
+        let to_unban: Vec<IpNet> = ips
             .into_iter()
-            .filter(|ip| banned.contains(ip) && !others.contains(&ip.to_string()))
+            .filter(|ip| banned.contains(ip) && !others.contains(&net_text(ip)))
             .collect();
         lifted += unban(&client, &name, &to_unban).await?;
     }
@@ -463,10 +483,48 @@ mod tests {
     }
 
     #[test]
+    fn ignore_entries_skip_networks_that_overlap_them() {
+        let nets = |list: &[&str]| -> Vec<IpNet> {
+            list.iter().map(|n| parse_net_text(n).unwrap()).collect()
+        };
+        let ignore: Vec<IpOrNet> = ["10.0.0.0/8", "192.0.2.77", "2001:db8:1::/48"]
+            .iter()
+            .map(|e| e.parse().unwrap())
+            .collect();
+        let listed = nets(&[
+            "10.1.2.0/24",     // inside an ignored network
+            "10.9.9.9",        // an address inside an ignored network
+            "192.0.2.0/24",    // holds an ignored address
+            "2001:db8::/32",   // holds an ignored network
+            "192.0.2.77",      // the ignored address itself
+            "198.51.100.0/24", // unrelated
+            "192.0.3.1",
+            "2001:db8:2::/48",
+        ]);
+        let (ignored, kept) = split_ignored(listed, &ignore);
+        let text = |v: &[IpNet]| v.iter().map(net_text).collect::<Vec<_>>();
+        assert_eq!(
+            text(&ignored),
+            [
+                "10.1.2.0/24",
+                "10.9.9.9",
+                "192.0.2.0/24",
+                "2001:db8::/32",
+                "192.0.2.77"
+            ]
+        );
+        assert_eq!(
+            text(&kept),
+            ["198.51.100.0/24", "192.0.3.1", "2001:db8:2::/48"]
+        );
+    }
+
+    #[test]
     fn the_largest_batch_fits_one_request() {
-        let ips: Vec<IpAddr> = (0..MAX_BATCH)
+        // The longest text: a full IPv6 address with a two-digit prefix and no `::`.
+        let nets: Vec<IpNet> = (0..MAX_BATCH)
             .map(|i| {
-                IpAddr::V6(std::net::Ipv6Addr::new(
+                let addr = std::net::Ipv6Addr::new(
                     0xffff,
                     0xffff,
                     0xffff,
@@ -474,14 +532,16 @@ mod tests {
                     0xffff,
                     0xffff,
                     0xffff,
-                    i as u16 | 0x8000,
-                ))
+                    (i as u16 | 0x8000) & !1,
+                );
+                IpNet::V6(ipnet::Ipv6Net::new(addr, 127).unwrap())
             })
             .collect();
+        assert!(nets.iter().all(|n| net_text(n).len() == 43));
         let jail: JailName = "blocklist-import".parse().unwrap();
         let mut out = Vec::new();
-        crate::fail2ban::codec::encode_request(&Command::BanIp(jail, ips).args(), &mut out)
-            .expect("a full batch of the longest addresses encodes");
+        crate::fail2ban::codec::encode_request(&Command::BanNets(jail, nets).args(), &mut out)
+            .expect("a full batch of the longest entries encodes");
         assert!(out.len() <= MAX_REQUEST_BYTES, "{} bytes", out.len());
     }
 }

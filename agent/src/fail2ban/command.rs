@@ -3,6 +3,8 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use ipnet::IpNet;
+
 use bangui_shared::validate::JailName;
 
 use super::codec::Value;
@@ -110,6 +112,11 @@ pub enum Command {
     BanIp(JailName, Vec<IpAddr>),
     /// `set <jail> unbanip --report-absent ...`: errors when an address was not banned.
     UnbanIp(JailName, Vec<IpAddr>),
+    /// `set <jail> banip ...` with addresses or networks (blocklist entries); see [`net_text`].
+    BanNets(JailName, Vec<IpNet>),
+    /// `set <jail> unbanip --report-absent ...` with addresses or networks. Careful: fail2ban
+    /// reads a network that is not itself banned as "every banned address inside it".
+    UnbanNets(JailName, Vec<IpNet>),
     /// `unban <ip>...` in every jail; answers how many bans were lifted.
     UnbanEverywhere(Vec<IpAddr>),
     /// `unban --all`: lifts every ban in every jail.
@@ -136,12 +143,40 @@ fn ips(list: &[IpAddr]) -> impl Iterator<Item = Value> + '_ {
     list.iter().map(|ip| Value::Str(ip.to_string()))
 }
 
+/// A ban target as fail2ban writes it: a host network (`/32`, `/128`) as a plain address
+/// (fail2ban keeps `192.0.2.7/32` apart from `192.0.2.7`), any other network as `addr/prefix`
+/// with the host bits cleared, the form `get <jail> banned` reports.
+pub fn net_text(net: &IpNet) -> String {
+    if net.prefix_len() == net.max_prefix_len() {
+        net.addr().to_string()
+    } else {
+        net.trunc().to_string()
+    }
+}
+
+/// Reads back an entry of a banned list (or [`net_text`]'s output): an address becomes a host
+/// network. `None` for anything else (fail2ban accepts any string as a ban id).
+pub fn parse_net_text(text: &str) -> Option<IpNet> {
+    match text.parse::<IpAddr>() {
+        Ok(ip) => Some(IpNet::from(ip)),
+        Err(_) => text.parse::<IpNet>().ok().map(|n| n.trunc()),
+    }
+}
+
+fn nets(list: &[IpNet]) -> impl Iterator<Item = Value> + '_ {
+    list.iter().map(|net| Value::Str(net_text(net)))
+}
+
 fn on_off(on: bool) -> Value {
     s(if on { "on" } else { "off" })
 }
 
 fn bool_word(on: bool) -> Value {
     s(if on { "true" } else { "false" })
+}
+
+fn unban_words(j: &JailName) -> impl Iterator<Item = Value> {
+    [s("set"), s(j.as_str()), s("unbanip"), s("--report-absent")].into_iter()
 }
 
 impl Command {
@@ -161,10 +196,12 @@ impl Command {
                 .into_iter()
                 .chain(ips(list))
                 .collect(),
-            Self::UnbanIp(j, list) => [s("set"), s(j.as_str()), s("unbanip"), s("--report-absent")]
+            Self::UnbanIp(j, list) => unban_words(j).chain(ips(list)).collect(),
+            Self::BanNets(j, list) => [s("set"), s(j.as_str()), s("banip")]
                 .into_iter()
-                .chain(ips(list))
+                .chain(nets(list))
                 .collect(),
+            Self::UnbanNets(j, list) => unban_words(j).chain(nets(list)).collect(),
             Self::UnbanEverywhere(list) => std::iter::once(s("unban")).chain(ips(list)).collect(),
             Self::UnbanAll => vec![s("unban"), s("--all")],
             Self::StopJail(j) => vec![s("stop"), s(j.as_str())],
@@ -248,6 +285,41 @@ mod tests {
             ["get", "sshd", "banip", "--with-time"]
         );
         assert_eq!(words(&Command::UnbanAll), ["unban", "--all"]);
+    }
+
+    #[test]
+    fn networks_are_sent_as_fail2ban_reports_them() {
+        let sshd: JailName = "sshd".parse().unwrap();
+        let nets: Vec<IpNet> = [
+            "192.0.2.5/24",
+            "198.51.100.7/32",
+            "2001:db8::/48",
+            "2001:db8::1/128",
+        ]
+        .iter()
+        .map(|n| n.parse().unwrap())
+        .collect();
+        assert_eq!(
+            words(&Command::BanNets(sshd.clone(), nets.clone())),
+            [
+                "set",
+                "sshd",
+                "banip",
+                "192.0.2.0/24",
+                "198.51.100.7",
+                "2001:db8::/48",
+                "2001:db8::1"
+            ]
+        );
+        assert_eq!(
+            words(&Command::UnbanNets(sshd, nets[..1].to_vec())),
+            ["set", "sshd", "unbanip", "--report-absent", "192.0.2.0/24"]
+        );
+        for n in &nets {
+            assert_eq!(parse_net_text(&net_text(n)), Some(n.trunc()));
+        }
+        assert_eq!(parse_net_text("192.0.2.7"), "192.0.2.7/32".parse().ok());
+        assert_eq!(parse_net_text("not-an-ip"), None);
     }
 
     #[test]

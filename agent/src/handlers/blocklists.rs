@@ -148,7 +148,7 @@ pub async fn preview(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErr
             .entries
             .iter()
             .take(limit)
-            .map(|ip| ip.to_string())
+            .map(crate::fail2ban::command::net_text)
             .collect(),
         valid_count: counts.valid,
         invalid_count: counts.invalid,

@@ -1,7 +1,7 @@
 //! Blocklist sources, the entries each source's last import listed (to lift bans of entries
 //! that leave the list) and the import log. The schedule is a JSON value in `settings`.
 
-use std::net::IpAddr;
+use ipnet::IpNet;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
@@ -11,6 +11,7 @@ use bangui_shared::models::blocklists::{
 };
 
 use super::StoreError;
+use crate::fail2ban::command::net_text;
 
 /// The editable fields of a source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,12 +201,14 @@ pub fn entries_of_others(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Makes `ips` the source's remembered entries, in one transaction.
+/// Makes `nets` the source's remembered entries, in one transaction. Stored as fail2ban
+/// writes them ([`net_text`]: a host as a plain address, a network as `addr/prefix`), so
+/// rows written before networks were imported read the same.
 pub fn replace_entries(
     conn: &mut Connection,
     source_id: i64,
     jail: &str,
-    ips: &[IpAddr],
+    nets: &[IpNet],
 ) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
     tx.execute(
@@ -216,8 +219,8 @@ pub fn replace_entries(
         let mut stmt = tx.prepare_cached(
             "INSERT OR IGNORE INTO blocklist_entries (source_id, ip, jail) VALUES (?1, ?2, ?3)",
         )?;
-        for ip in ips {
-            stmt.execute(params![source_id, ip.to_string(), jail])?;
+        for net in nets {
+            stmt.execute(params![source_id, net_text(net), jail])?;
         }
     }
     tx.commit()?;
@@ -411,10 +414,15 @@ mod tests {
                 let Saved::Ok(a) = insert_source(c, &fields("a", "http://x/a"), 1)? else {
                     panic!()
                 };
-                let ips: Vec<IpAddr> =
-                    vec!["192.0.2.1".parse().unwrap(), "2001:db8::1".parse().unwrap()];
-                replace_entries(c, a.id, "blocklist-import", &ips)?;
-                assert_eq!(entries(c, a.id)?.len(), 2);
+                let nets: Vec<IpNet> = ["192.0.2.1/32", "2001:db8::1/128", "198.51.100.0/24"]
+                    .iter()
+                    .map(|n| n.parse().unwrap())
+                    .collect();
+                replace_entries(c, a.id, "blocklist-import", &nets)?;
+                let mut stored: Vec<String> =
+                    entries(c, a.id)?.into_iter().map(|(ip, _)| ip).collect();
+                stored.sort();
+                assert_eq!(stored, ["192.0.2.1", "198.51.100.0/24", "2001:db8::1"]);
                 assert!(entries_of_others(c, a.id, "blocklist-import")?.is_empty());
                 let done = start_log(c, a.id, "a", 1_000)?;
                 finish_log(

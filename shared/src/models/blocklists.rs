@@ -153,7 +153,8 @@ pub struct ImportCounts {
     pub valid: u64,
     /// Lines that are neither entries, blank nor comments (plus entries over the cap).
     pub invalid: u64,
-    /// Entries covered by the jail's or the global ignore list.
+    /// Entries that overlap the jail's or the global ignore list: covered by it, or a network
+    /// holding an ignored address (skipped whole, never banned over it).
     pub ignored: u64,
     /// Entries listed more than once.
     pub duplicates: u64,

@@ -146,7 +146,8 @@ async fn main() {
         let jail: JailName = JAIL.parse().unwrap();
         let started = Instant::now();
         let mut banned = 0;
-        ban_in_batches(&client, &jail, &ips, Duration::from_secs(10), &mut banned)
+        let nets: Vec<ipnet::IpNet> = ips.iter().map(|&ip| ip.into()).collect();
+        ban_in_batches(&client, &jail, &nets, Duration::from_secs(10), &mut banned)
             .await
             .expect("adaptive batches");
         let took = started.elapsed();

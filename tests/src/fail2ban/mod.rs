@@ -245,6 +245,13 @@ impl Fail2ban {
         )
     }
 
+    /// `fail2ban-client ARGS…` stdout; panics unless it exits with 0.
+    pub fn client_ok(&self, args: &[&str]) -> String {
+        let (code, out) = self.client(args);
+        assert_eq!(code, 0, "fail2ban-client {args:?} failed: {out}");
+        out
+    }
+
     /// Like [`client`](Self::client), with stderr and the full exit status.
     pub fn client_output(&self, args: &[&str]) -> Output {
         Command::new(&self.client_bin)

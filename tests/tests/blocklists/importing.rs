@@ -28,7 +28,7 @@ async fn formats_ignore_lists_and_a_second_import_bans_nothing_new() {
     lists.route(
         "/v6.txt",
         Route::Body(
-            "2001:db8::1\n2001:db8::2 ; v6\n::ffff:192.0.2.9\n10.0.0.0/8\nnot-an-ip\n".into(),
+            "2001:db8::1\n2001:db8::2 ; v6\n::ffff:192.0.2.9\n0.0.0.0/0\nnot-an-ip\n".into(),
         ),
     );
     // The global ignore list covers 203.0.113.128/25.
@@ -102,6 +102,66 @@ async fn formats_ignore_lists_and_a_second_import_bans_nothing_new() {
     assert_status(&r, 200);
     assert_eq!(r.json["total_banned"], 0, "{}", r.text);
     assert_eq!(r.json["results"][0]["already_banned"], 2);
+}
+
+#[tokio::test]
+async fn networks_are_banned_as_networks_and_unbanned_when_they_leave() {
+    let lists = ListServer::start("127.0.0.1");
+    // Spamhaus DROP style `net ; SBL` lines: a /24, a /32 (banned as a plain address), a
+    // network with host bits set, and a /24 holding an ignore-listed address.
+    let full = "; DROP\n198.51.100.0/24 ; SBL1\n203.0.113.9/32;SBL2\n\
+                2001:db8:5::1/48 ; SBL3\n192.0.2.0/24 ; SBL4\n";
+    lists.route("/drop.txt", Route::Body(full.into()));
+    let (f2b, agent) = common::start(&["127.0.0.1/32"], "ignore = [\"192.0.2.77/32\"]");
+    let id = create(&agent, "drop", &lists.url("/drop.txt"), json!({})).await;
+
+    let preview = agent.get(&format!("/api/v1/blocklists/{id}/preview")).await;
+    assert_status(&preview, 200);
+    assert_eq!(
+        preview.json["entries"],
+        json!(["198.51.100.0/24", "203.0.113.9", "2001:db8:5::/48"]),
+        "{}",
+        preview.text
+    );
+
+    let r = import(&agent, id).await;
+    assert_status(&r, 200);
+    let result = &r.json["results"][0];
+    assert_eq!(result["banned"], 3, "{result}");
+    assert_eq!(result["valid"], 3);
+    assert_eq!(result["invalid"], 0);
+    assert_eq!(
+        result["ignored"], 1,
+        "the /24 over an ignored address is skipped"
+    );
+    // fail2ban holds each network as one ban and reports it as `addr/prefix`.
+    let listed = f2b.client_ok(&["get", JAIL, "banned"]);
+    for entry in ["'198.51.100.0/24'", "'203.0.113.9'", "'2001:db8:5::/48'"] {
+        assert!(listed.contains(entry), "{entry} not in {listed}");
+    }
+    assert!(
+        !listed.contains("192.0.2."),
+        "banned over an ignored address: {listed}"
+    );
+    assert!(f2b.is_banned(JAIL, "198.51.100.0/24"));
+    let with_time = f2b.client_ok(&["get", JAIL, "banip", "--with-time"]);
+    assert!(with_time.contains("198.51.100.0/24 \t"), "{with_time}");
+
+    // The same list again: nothing new, the network is recognised as banned.
+    let r = import(&agent, id).await;
+    assert_status(&r, 200);
+    assert_eq!(r.json["results"][0]["banned"], 0, "{}", r.text);
+    assert_eq!(r.json["results"][0]["already_banned"], 3);
+
+    // An address inside the network banned on its own (by hand) outlives the network's unban.
+    f2b.client_ok(&["set", JAIL, "banip", "198.51.100.7"]);
+    lists.route("/drop.txt", Route::Body("203.0.113.9/32;SBL2\n".into()));
+    let r = import(&agent, id).await;
+    assert_status(&r, 200);
+    assert_eq!(r.json["results"][0]["unbanned"], 2, "{}", r.text);
+    assert_eq!(r.json["results"][0]["banned"], 0);
+    assert_eq!(banned(&f2b), ["198.51.100.7", "203.0.113.9"]);
+    assert!(!f2b.is_banned(JAIL, "198.51.100.0/24"));
 }
 
 #[tokio::test]

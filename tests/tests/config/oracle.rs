@@ -11,19 +11,6 @@ use bangui_agent::f2bconf::{pyrepr::PyVal, regex};
 
 const CLIENT: &str = "fail2ban-client";
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 fn agreement(dir: &Path) -> (Agreement, Vec<PyVal>) {
     let theirs = dump(Path::new(CLIENT), dir).expect("fail2ban-client -d");
     assert!(
@@ -55,7 +42,7 @@ fn debian_default_tree_matches_fail2ban() {
 #[test]
 fn every_shipped_jail_filter_and_action_matches_fail2ban() {
     let tmp = tempfile::tempdir().unwrap();
-    copy_dir(Path::new("/etc/fail2ban"), tmp.path());
+    bangui_tests::copy_dir(Path::new("/etc/fail2ban"), tmp.path());
     fs::write(tmp.path().join("jail.local"), "[DEFAULT]\nenabled = true\n").unwrap();
     let (a, ours) = agreement(tmp.path());
     assert!(
@@ -99,7 +86,7 @@ fn every_shipped_jail_filter_and_action_matches_fail2ban() {
 fn tricky_fixture_tree_matches_fail2ban() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    copy_dir(Path::new("/etc/fail2ban"), d);
+    bangui_tests::copy_dir(Path::new("/etc/fail2ban"), d);
     let log = d.join("app.log");
     fs::write(&log, "").unwrap();
     let log = log.display();

@@ -42,19 +42,6 @@ fn sample_logs() -> PathBuf {
     dir
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 /// What the tester needs of one filter, as the config reader resolves it.
 #[derive(Debug, Default)]
 struct Resolved {
@@ -79,7 +66,7 @@ fn strings(v: &PyVal) -> Vec<String> {
 
 /// One jail per filter in a copy of the Debian tree, read with the agent's reader.
 fn resolve_filters(conf: &Path, names: &[String]) -> HashMap<String, Resolved> {
-    copy_dir(Path::new("/etc/fail2ban"), conf);
+    bangui_tests::copy_dir(Path::new("/etc/fail2ban"), conf);
     let jails: String = names
         .iter()
         .map(|n| {

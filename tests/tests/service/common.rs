@@ -17,9 +17,7 @@ pub fn start() -> (Fail2ban, Agent) {
 
 /// `fail2ban-client ARGS…` stdout; panics unless it exits with 0.
 pub fn client_ok(f2b: &Fail2ban, args: &[&str]) -> String {
-    let (code, out) = f2b.client(args);
-    assert_eq!(code, 0, "fail2ban-client {args:?} failed: {out}");
-    out
+    f2b.client_ok(args)
 }
 
 /// The last value line of a `fail2ban-client get …` answer (`` `- VALUE `` or bare).
