@@ -3,42 +3,18 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type ApiError } from '../../lib/api';
 import { useAction, useAsync } from '../../lib/hooks';
 import { listSome } from '../../lib/format';
-import { navigate } from '../../lib/router';
-import { buildUrl, patchQuery, type Route } from '../../lib/url';
-import type { ActionConfig, ConfigSetting, FilterSummary } from '../../lib/types';
+import type { Route } from '../../lib/url';
+import type { ActionConfig, ConfigSetting } from '../../lib/types';
 import { ActionStatus, ErrorBox, Loading } from '../../components/ui';
+import { ConfigList, useConfigList } from '../../components/ConfigList';
 
 export function ActionsTab({ route }: { route: Route }) {
   const host = route.query.host;
   const selected = route.query.action;
-  const search = route.query.q ?? '';
-  const list = useAsync((signal) => api.get<{ items: FilterSummary[] }>('/config/actions', { signal }), [host]);
-  const go = (patch: Record<string, string | undefined>) => navigate(buildUrl(location.pathname, patchQuery(route.query, patch)), true);
-  const items = (list.data?.items ?? []).filter((f) => !search || f.name.includes(search));
+  const { list, go } = useConfigList(route, 'actions');
   return (
     <div class="split">
-      <section class="card" aria-labelledby="actions-title">
-        <h2 id="actions-title">Actions</h2>
-        <label class="search">
-          <span class="sr-only">Search actions</span>
-          <input type="search" placeholder="Search actions…" value={search} onInput={(e) => go({ q: (e.target as HTMLInputElement).value || undefined })} />
-        </label>
-        {list.error ? <ErrorBox error={list.error} /> : null}
-        {list.data ? (
-          <ul class="pick-list" aria-label="Actions">
-            {items.map((f) => (
-              <li key={f.name} class={f.name === selected ? 'selected' : ''}>
-                <a href={buildUrl(location.pathname, { ...route.query, action: f.name })} aria-current={f.name === selected ? 'true' : undefined}>
-                  {f.name}
-                </a>{' '}
-                {f.active ? <span class="badge ok">in use</span> : null} {f.has_local ? <span class="badge warn">local</span> : null}
-              </li>
-            ))}
-          </ul>
-        ) : !list.error ? (
-          <Loading />
-        ) : null}
-      </section>
+      <ConfigList route={route} list={list} go={go} param="action" label="Actions" />
       {selected ? <ActionEditor key={selected + (host ?? '')} name={selected} /> : <p class="muted">Select an action to edit it.</p>}
     </div>
   );

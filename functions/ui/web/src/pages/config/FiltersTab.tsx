@@ -4,46 +4,22 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, unwrapResult, type ApiError } from '../../lib/api';
 import { useAction, useAsync, type ActionState } from '../../lib/hooks';
 import { listSome } from '../../lib/format';
-import { navigate } from '../../lib/router';
-import { buildUrl, patchQuery, type Route } from '../../lib/url';
+import type { Route } from '../../lib/url';
 import { changedFields, splitLines } from '../../lib/configKeys';
-import type { FilterConfig, FilterSummary } from '../../lib/types';
+import type { FilterConfig } from '../../lib/types';
 import { ActionStatus, ConfirmButton, ErrorBox, Field, fieldProps, Loading } from '../../components/ui';
+import { ConfigList, useConfigList } from '../../components/ConfigList';
 
 export function FiltersTab({ route }: { route: Route }) {
   const host = route.query.host;
   const selected = route.query.filter;
-  const search = route.query.q ?? '';
-  const list = useAsync((signal) => api.get<{ items: FilterSummary[] }>('/config/filters', { signal }), [host]);
-  const go = (patch: Record<string, string | undefined>) => navigate(buildUrl(location.pathname, patchQuery(route.query, patch)), true);
-  const items = (list.data?.items ?? []).filter((f) => !search || f.name.includes(search));
+  const { list, go } = useConfigList(route, 'filters');
   const [deleted, setDeleted] = useState<ActionState>({ busy: false });
   return (
     <div class="split">
-      <section class="card" aria-labelledby="filters-title">
-        <h2 id="filters-title">Filters</h2>
-        <ActionStatus state={deleted} />
-        <label class="search">
-          <span class="sr-only">Search filters</span>
-          <input type="search" placeholder="Search filters…" value={search} onInput={(e) => go({ q: (e.target as HTMLInputElement).value || undefined })} />
-        </label>
-        {list.error ? <ErrorBox error={list.error} /> : null}
-        {list.data ? (
-          <ul class="pick-list" aria-label="Filters">
-            {items.map((f) => (
-              <li key={f.name} class={f.name === selected ? 'selected' : ''}>
-                <a href={buildUrl(location.pathname, { ...route.query, filter: f.name })} aria-current={f.name === selected ? 'true' : undefined}>
-                  {f.name}
-                </a>{' '}
-                {f.active ? <span class="badge ok">in use</span> : null} {f.has_local ? <span class="badge warn">local</span> : null}
-              </li>
-            ))}
-          </ul>
-        ) : !list.error ? (
-          <Loading />
-        ) : null}
+      <ConfigList route={route} list={list} go={go} param="filter" label="Filters" status={<ActionStatus state={deleted} />}>
         <NewFilter onCreated={(name) => { list.reload(); go({ filter: name }); }} />
-      </section>
+      </ConfigList>
       {selected ? (
         <FilterEditor
           key={selected + (host ?? '')}
