@@ -184,6 +184,9 @@ impl Runtime {
     }
 }
 
+/// Bytes of each freed memory and table that stay resident (see `config`).
+const KEEP_RESIDENT: usize = 4 << 20;
+
 fn config(pooling: bool) -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
@@ -194,7 +197,15 @@ fn config(pooling: bool) -> Config {
             .total_memories(500)
             .total_tables(1000)
             .total_stacks(500)
-            .max_memory_size(128 << 20);
+            .max_memory_size(128 << 20)
+            // Reset a freed instance's memory and tables by rewriting the pages it touched
+            // (found with Linux's PAGEMAP_SCAN where the kernel has it) instead of `madvise`:
+            // the pages stay mapped, so the next instance neither faults them in again nor
+            // makes every thread of the host flush its TLB. Measured with `bangui-bench-edge`:
+            // ~25 % more requests/s through the edge.
+            .linear_memory_keep_resident(KEEP_RESIDENT)
+            .table_keep_resident(KEEP_RESIDENT)
+            .pagemap_scan(wasmtime::Enabled::Auto);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     config

@@ -55,6 +55,10 @@ async fn routing_precedence_spin_headers_and_clean_shutdown() {
         assert_eq!(header(&r, "spin-matched-route"), Some(matched), "{path}");
         assert_eq!(header(&r, "spin-path-info"), Some(path_info), "{path}");
     }
+    // Every request gets an instance nobody has used, also when instances are made ahead.
+    for _ in 0..5 {
+        assert_eq!(host.probe("/exact", &[]).await["calls"], 1);
+    }
     for path in ["/exact/more", "/nothing", "/"] {
         assert_eq!(host.get(path, &[]).await.0, 404, "{path}");
     }

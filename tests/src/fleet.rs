@@ -49,6 +49,8 @@ pub struct Member {
     pub name: String,
     pub fail2ban: Fail2ban,
     pub agent: Agent,
+    /// Its edge listener, `https://localhost:PORT` (mTLS with the fleet's `edge.pem`).
+    pub edge_url: String,
 }
 
 #[derive(Debug)]
@@ -101,6 +103,7 @@ impl Fleet {
                 let port = ports[i];
                 let agent = Agent::start_with(&fail2ban, |c| {
                     c.setup = i == 0 && !options.skip_setup;
+                    c.echo_output = std::env::var_os("BANGUI_ECHO").is_some();
                     c.extra_toml = edge_toml(&certs_dir, name, port);
                     if options.insecure_cookies {
                         c.extra_toml += "cookie_secure = false\n";
@@ -115,6 +118,7 @@ impl Fleet {
                     name: name.clone(),
                     fail2ban,
                     agent,
+                    edge_url: format!("https://localhost:{port}"),
                 }
             })
             .collect();

@@ -16,6 +16,7 @@
 
 pub mod agent;
 pub mod api;
+pub mod bench;
 pub mod devhost;
 pub mod error;
 pub mod fail2ban;

@@ -4,7 +4,9 @@
 use ipnet::IpNet;
 
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{
+    named_params, params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior,
+};
 
 use bangui_shared::models::blocklists::{
     BlocklistSource, ImportLogEntry, ImportStatus, ListFormat,
@@ -117,28 +119,7 @@ pub fn insert_source(
     now: i64,
 ) -> Result<Saved, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if let Some(field) = clash(&tx, f, -1)? {
-        return Ok(Saved::Duplicate(field));
-    }
-    tx.execute(
-        "INSERT INTO blocklist_sources
-           (name, url, enabled, format, jail, max_entries, unban_removed, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-        params![
-            f.name,
-            f.url,
-            f.enabled,
-            f.format.to_string(),
-            f.jail,
-            f.max_entries,
-            f.unban_removed,
-            now
-        ],
-    )?;
-    let id = tx.last_insert_rowid();
-    let saved = get_source(&tx, id)?;
-    tx.commit()?;
-    Ok(saved.map(Saved::Ok).unwrap_or(Saved::NotFound))
+    save(tx, f, None, now)
 }
 
 /// Replaces the fields of source `id` with `edit(current)`.
@@ -152,28 +133,49 @@ pub fn update_source(
     let Some(current) = get_source(&tx, id)? else {
         return Ok(Saved::NotFound);
     };
-    let f = edit(&current);
-    if let Some(field) = clash(&tx, &f, id)? {
+    save(tx, &edit(&current), Some(id), now)
+}
+
+/// Writes `f` as source `id`, or as a new source when `id` is `None`, and commits `tx` unless
+/// the name or URL is taken. One parameter set serves both statements: a NULL `:id` makes
+/// SQLite pick the new row's id.
+fn save(
+    tx: Transaction<'_>,
+    f: &SourceFields,
+    id: Option<i64>,
+    now: i64,
+) -> Result<Saved, StoreError> {
+    if let Some(field) = clash(&tx, f, id.unwrap_or(-1))? {
         return Ok(Saved::Duplicate(field));
     }
+    let sql = if id.is_some() {
+        "UPDATE blocklist_sources SET name = :name, url = :url, enabled = :enabled,
+           format = :format, jail = :jail, max_entries = :max_entries,
+           unban_removed = :unban_removed, updated_at = :now
+         WHERE id = :id"
+    } else {
+        "INSERT INTO blocklist_sources (id, name, url, enabled, format, jail, max_entries,
+           unban_removed, created_at, updated_at)
+         VALUES (:id, :name, :url, :enabled, :format, :jail, :max_entries, :unban_removed,
+           :now, :now)"
+    };
     tx.execute(
-        "UPDATE blocklist_sources SET name = ?1, url = ?2, enabled = ?3, format = ?4, jail = ?5,
-           max_entries = ?6, unban_removed = ?7, updated_at = ?8 WHERE id = ?9",
-        params![
-            f.name,
-            f.url,
-            f.enabled,
-            f.format.to_string(),
-            f.jail,
-            f.max_entries,
-            f.unban_removed,
-            now,
-            id
-        ],
+        sql,
+        named_params! {
+            ":id": id,
+            ":name": f.name,
+            ":url": f.url,
+            ":enabled": f.enabled,
+            ":format": f.format.to_string(),
+            ":jail": f.jail,
+            ":max_entries": f.max_entries,
+            ":unban_removed": f.unban_removed,
+            ":now": now,
+        },
     )?;
-    let saved = get_source(&tx, id)?;
+    let saved = get_source(&tx, id.unwrap_or_else(|| tx.last_insert_rowid()))?;
     tx.commit()?;
-    Ok(saved.map(Saved::Ok).unwrap_or(Saved::NotFound))
+    Ok(saved.map_or(Saved::NotFound, Saved::Ok))
 }
 
 /// Deletes a source and its remembered entries (its log rows stay, without the id).
@@ -394,6 +396,10 @@ mod tests {
                     panic!()
                 };
                 assert!(!b2.enabled);
+                assert_eq!(
+                    (b2.created_at.timestamp(), b2.updated_at.timestamp()),
+                    (1, 2)
+                );
                 assert_eq!(
                     update_source(c, 99, 2, |_| fields("z", "z"))?,
                     Saved::NotFound

@@ -241,18 +241,20 @@ async fn dispatch<T: Transport>(
     } else {
         Timeouts::READ
     };
-    let query = rewrite_query(&req.query, &[HOST_PARAM], &[]);
-    let build = |agent: &Agent| {
+    // The request to one agent, with `query` in place of the client's.
+    let to = |agent: &Agent, query: &str| {
         Outbound::new(
             agent,
             route.method,
             &req.path,
-            &query,
+            query,
             &req.body,
             ctx,
             timeouts,
         )
     };
+    let query = rewrite_query(&req.query, &[HOST_PARAM], &[]);
+    let build = |agent: &Agent| to(agent, &query);
     let fleet = &settings.fleet;
     match fleet.target(route, policy.reach(route), host)? {
         Target::One(agent) => match transport.open(build(agent)).await {
@@ -269,20 +271,8 @@ async fn dispatch<T: Transport>(
                 Merge::Page(_) => {
                     let page = fleet_page(req)?;
                     let paged = |agent: &Agent, p: u32, size: u32| {
-                        let query = rewrite_query(
-                            &req.query,
-                            &[HOST_PARAM],
-                            &[("page", p.to_string()), ("page_size", size.to_string())],
-                        );
-                        Outbound::new(
-                            agent,
-                            route.method,
-                            &req.path,
-                            &query,
-                            &req.body,
-                            ctx,
-                            timeouts,
-                        )
+                        let pages = [("page", p.to_string()), ("page_size", size.to_string())];
+                        to(agent, &rewrite_query(&req.query, &[HOST_PARAM], &pages))
                     };
                     let results = fanout::pages(transport, fleet.agents(), page, paged).await;
                     return merge::view(merge, Some(page), results).map(Reply::merged);

@@ -134,11 +134,16 @@ impl Transport for SpinTransport {
         let stream = body
             .stream()
             .map_err(|()| Unreachable("answer body not readable".into()))?;
+        let length = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .and_then(|(_, v)| std::str::from_utf8(v).ok()?.trim().parse().ok());
         Ok(Upstream {
             status,
             headers,
             body: AgentBody {
                 stream,
+                length,
                 _body: body,
                 _response: response,
                 deadline,
@@ -152,13 +157,15 @@ impl Transport for SpinTransport {
 /// few round trips through the host.
 pub struct AgentBody {
     stream: InputStream,
+    /// The agent's `Content-Length`, passed on to the client.
+    length: Option<u64>,
     /// Kept until the body is read: dropping the body or the response cancels the request.
     _body: IncomingBody,
     _response: IncomingResponse,
     deadline: Deadline,
 }
 
-/// Most bytes taken from an agent's body per read.
+/// Most bytes taken from an agent's body per read or splice.
 const READ_MAX: u64 = 1024 * 1024;
 
 impl AgentBody {
@@ -167,11 +174,31 @@ impl AgentBody {
         self.deadline.bound(read_some(&self.stream)).await?
     }
 
-    /// Copies the rest of the body to the client's as it arrives.
+    /// Passes the rest of the body on to the client's as it arrives. `splice` moves each chunk
+    /// from stream to stream inside the host: the bytes never enter this component's memory.
     async fn copy_to(&self, out: &OutputStream) -> Result<(), String> {
         let failed = |e: StreamError| format!("cannot write the response: {e:?}");
-        while let Some(chunk) = read_some(&self.stream).await.map_err(|e| e.0)? {
-            write_all(out, &chunk).await.map_err(failed)?;
+        let mut passed = 0u64;
+        loop {
+            match out.splice(&self.stream, READ_MAX) {
+                Ok(0) => match out.check_write() {
+                    // Nothing moved: the client's side is full, or nothing has arrived.
+                    Ok(0) => ready(out.subscribe()).await,
+                    Ok(_) => ready(self.stream.subscribe()).await,
+                    Err(e) => return Err(failed(e)),
+                },
+                Ok(n) => passed += n,
+                // Either side may have closed: the agent's body at its end, or the client's once
+                // the host has sent all the bytes its `Content-Length` announced.
+                Err(StreamError::Closed) if self.length == Some(passed) => return Ok(()),
+                Err(StreamError::Closed) => match out.check_write() {
+                    Ok(_) => break,
+                    Err(e) => return Err(failed(e)),
+                },
+                Err(StreamError::LastOperationFailed(e)) => {
+                    return Err(format!("answer cut off: {}", e.to_debug_string()))
+                }
+            }
         }
         flush(out).await.map_err(failed)
     }
@@ -191,24 +218,6 @@ async fn read_some(stream: &InputStream) -> Result<Option<Vec<u8>>, Unreachable>
             }
         }
     }
-}
-
-/// Writes all of `bytes` without flushing: the host sends what it has as it can; the one flush
-/// comes at the end.
-async fn write_all(out: &OutputStream, mut bytes: &[u8]) -> Result<(), StreamError> {
-    while !bytes.is_empty() {
-        let permitted = out.check_write()?;
-        if permitted == 0 {
-            ready(out.subscribe()).await;
-            continue;
-        }
-        let n = usize::try_from(permitted)
-            .unwrap_or(usize::MAX)
-            .min(bytes.len());
-        out.write(&bytes[..n])?;
-        bytes = &bytes[n..];
-    }
-    Ok(())
 }
 
 async fn flush(out: &OutputStream) -> Result<(), StreamError> {
@@ -380,7 +389,7 @@ fn describe(e: &WasiError) -> Unreachable {
 }
 
 /// Writes the reply to Spin's response outparam, keeping repeated headers. A streamed agent
-/// body is copied chunk by chunk as it arrives; if the agent stops midway, the response ends
+/// body is spliced through as it arrives; if the agent stops midway, the response ends
 /// short of its `Content-Length`, which the client sees as an error.
 async fn write(reply: Reply<AgentBody>, out: ResponseOutparam) {
     let headers = match Headers::from_list(&reply.headers) {

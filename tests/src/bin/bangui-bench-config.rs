@@ -4,15 +4,11 @@
 //!
 //! Run with `bash deploy/bench-config.sh` (release build). Not part of the test suite.
 
+use bangui_tests::bench::median;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bangui_tests::{Agent, Fail2ban};
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
 
 #[tokio::main]
 async fn main() {

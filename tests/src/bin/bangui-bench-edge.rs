@@ -1,16 +1,18 @@
 //! `bangui-bench-edge`: what the edge adds. The same fail2ban data fetched through (a) the
 //! agent's socket client in this process, (b) the agent's own HTTP listener (agent-only), and
 //! (c) the edge — the dev host running the release components — forwarding over mTLS, for one
-//! host and fanned out to two. Prints p50/p99 and ratios, edge throughput, component sizes and
-//! the dev host's RSS.
+//! host and fanned out to two; beside them agent1's mTLS edge listener called directly (the hop
+//! the dev host makes) and the edge's fixed cost (the dev host alone, a component answering
+//! without the agent). The contenders run interleaved, round by round. Prints p50/p99 and
+//! ratios, edge throughput, component sizes and the dev host's RSS.
 //!
 //! Run with `bash deploy/bench-edge.sh` (release build). Not part of the test suite.
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use bangui_agent::fail2ban::{Client, Command, JailKey};
 use bangui_shared::validate::JailName;
+use bangui_tests::bench::{call, interleaved, ms, Call, Samples};
 use bangui_tests::{ApiClient, Fleet};
 use clap::Parser;
 
@@ -20,8 +22,8 @@ struct Args {
     /// Bans seeded in agent1's sshd jail.
     #[arg(long, default_value_t = 1_000)]
     bans: u32,
-    /// Timed requests per measurement.
-    #[arg(long, default_value_t = 300)]
+    /// Timed rounds (one request per contender each).
+    #[arg(long, default_value_t = 600)]
     rounds: usize,
     /// Concurrent clients for the throughput run.
     #[arg(long, default_value_t = 8)]
@@ -29,55 +31,53 @@ struct Args {
     /// Length of the throughput run in seconds.
     #[arg(long, default_value_t = 5)]
     seconds: u64,
+    /// The request of the throughput run.
+    #[arg(long, default_value = "/api/v1/jails?host=agent1")]
+    throughput_path: String,
 }
 
-struct Stats {
-    p50: Duration,
-    p99: Duration,
-}
-
-async fn measure<F, Fut>(rounds: usize, mut f: F) -> Stats
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ()>,
-{
-    for _ in 0..rounds / 10 + 3 {
-        f().await;
-    }
-    let mut times = Vec::with_capacity(rounds);
-    for _ in 0..rounds {
-        let start = Instant::now();
-        f().await;
-        times.push(start.elapsed());
-    }
-    times.sort();
-    Stats {
-        p50: times[times.len() / 2],
-        p99: times[(times.len() * 99 / 100).min(times.len() - 1)],
-    }
-}
-
-async fn get(api: &ApiClient, path: &str) {
-    let resp = api
+/// A GET whose correlation id names the contender, so the agents' request logs
+/// (`BANGUI_ECHO=1`) tell them apart.
+async fn get(api: &ApiClient, path: &str, contender: &str) {
+    let req = api
         .request(reqwest::Method::GET, path)
-        .send()
-        .await
-        .expect("request");
-    assert!(resp.status().is_success(), "{path}: {}", resp.status());
+        .header("x-correlation-id", contender);
+    finish(req, path, true).await;
+}
+
+/// Sends, checks the status class, reads the whole body.
+async fn finish(req: reqwest::RequestBuilder, path: &str, success: bool) {
+    let resp = req.send().await.expect("request");
+    assert_eq!(
+        resp.status().is_success(),
+        success,
+        "{path}: {}",
+        resp.status()
+    );
     std::hint::black_box(resp.bytes().await.expect("body"));
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
+/// A client of an agent's edge listener holding the edge's certificate: the hop the dev host
+/// makes, without the dev host.
+fn edge_identity_client(certs: &std::path::Path) -> reqwest::Client {
+    let read = |f: &str| std::fs::read(certs.join(f)).expect("fleet certificate");
+    let mut pem = read("edge.pem");
+    pem.extend(read("edge.key"));
+    bangui_tests::api::http_client()
+        .no_proxy()
+        .tls_certs_only([reqwest::Certificate::from_pem(&read("ca.pem")).expect("ca.pem")])
+        .identity(reqwest::Identity::from_pem(&pem).expect("edge identity"))
+        .build()
+        .expect("mTLS client")
 }
 
-fn row(name: &str, s: &Stats, base: &Stats) {
+fn row(name: &str, s: &Samples, base: &Samples) {
     println!(
         "  {name:<34} p50 {:>8.3} ms  p99 {:>8.3} ms  p50 x{:>5.2}  (+{:.3} ms)",
-        ms(s.p50),
-        ms(s.p99),
-        s.p50.as_secs_f64() / base.p50.as_secs_f64(),
-        ms(s.p50) - ms(base.p50),
+        ms(s.p50()),
+        ms(s.p99()),
+        s.p50().as_secs_f64() / base.p50().as_secs_f64(),
+        ms(s.p50()) - ms(base.p50()),
     );
 }
 
@@ -98,6 +98,7 @@ async fn main() {
     let f2b = &fleet.control().fail2ban;
     let client = Client::new(f2b.socket(), Duration::from_secs(30), 4);
     let sshd: JailName = "sshd".parse().unwrap();
+    let mtls = edge_identity_client(&fleet.certs_dir);
 
     let ips: Vec<std::net::IpAddr> = (0..args.bans)
         .map(|i| std::net::IpAddr::from([10, 1, (i >> 8) as u8, i as u8]))
@@ -124,8 +125,12 @@ async fn main() {
         ("GET /api/v1/jails", "/api/v1/jails"),
         ("GET /api/v1/bans/active", "/api/v1/bans/active"),
     ] {
-        let raw = if path.ends_with("jails") {
-            measure(args.rounds, || async {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let single = format!("{path}{sep}host=agent1");
+        let direct_url = format!("{}{path}", fleet.control().edge_url);
+        let token = agent.token().expect("control agent token");
+        let raw: Call<'_> = if path.ends_with("jails") {
+            call(|| async {
                 let jails = client.jail_names().await.unwrap();
                 let cmds: Vec<Command> = jails
                     .iter()
@@ -140,30 +145,72 @@ async fn main() {
                     .collect();
                 std::hint::black_box(client.call_many(&cmds).await.unwrap());
             })
-            .await
         } else {
-            measure(args.rounds, || async {
+            call(|| async {
                 let jails = client.jail_names().await.unwrap();
                 std::hint::black_box(client.ban_lists(&jails).await.unwrap());
             })
-            .await
         };
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let single = format!("{path}{sep}host=agent1");
-        let agent_only = measure(args.rounds, || get(agent, path)).await;
-        let via_edge = measure(args.rounds, || get(edge, &single)).await;
-        let fleet_view = measure(args.rounds, || get(edge, path)).await;
+        let samples = interleaved(
+            args.rounds,
+            &mut [
+                raw,
+                call(|| get(agent, path, "agent-only")),
+                call(|| {
+                    finish(
+                        mtls.get(&direct_url)
+                            .bearer_auth(&token)
+                            .header("accept", "application/json")
+                            .header("x-correlation-id", "mtls")
+                            .header("x-forwarded-for", "127.0.0.1")
+                            .header(
+                                "x-bangui-session",
+                                "0000000000000000000000000000000000000000000000000000000000000000",
+                            ),
+                        path,
+                        true,
+                    )
+                }),
+                call(|| get(edge, &single, "edge")),
+                call(|| get(edge, path, "fan-out")),
+            ],
+        )
+        .await;
+        let [raw, agent_only, direct, via_edge, fleet_view] = &samples[..] else {
+            unreachable!("five contenders")
+        };
         println!("{title}");
-        row("(a) raw socket client", &raw, &raw);
-        row("(b) agent-only", &agent_only, &raw);
-        row("(c) edge -> agent1 (?host=agent1)", &via_edge, &raw);
-        row("    edge fan-out to 2 agents", &fleet_view, &raw);
+        row("(a) raw socket client", raw, raw);
+        row("(b) agent-only", agent_only, raw);
+        row("    agent1's edge listener, mTLS", direct, raw);
+        row("(c) edge -> agent1 (?host=agent1)", via_edge, raw);
+        row("    edge fan-out to 2 agents", fleet_view, raw);
         println!(
             "  edge adds {:.3} ms p50 over agent-only (goal <= 1 ms); fan-out / single host = {:.2} (goal <= 1.3)",
-            ms(via_edge.p50) - ms(agent_only.p50),
-            fleet_view.p50.as_secs_f64() / via_edge.p50.as_secs_f64()
+            ms(via_edge.p50()) - ms(agent_only.p50()),
+            fleet_view.p50().as_secs_f64() / via_edge.p50().as_secs_f64()
         );
     }
+
+    // The edge's own share: the dev host alone (no component), and a component that answers
+    // without the agent (a path of its group that no route matches: 404 at the edge).
+    let plain = bangui_tests::api::http_client().no_proxy().build().unwrap();
+    let health = format!("{}/.well-known/spin/health", edge.base_url());
+    let unrouted = format!("{}/api/v1/jails/sshd/no/such/route", edge.base_url());
+    let samples = interleaved(
+        args.rounds,
+        &mut [
+            call(|| finish(plain.get(&health), "health", true)),
+            call(|| finish(plain.get(&unrouted), "404", false)),
+        ],
+    )
+    .await;
+    let [host_only, component] = &samples[..] else {
+        unreachable!("two contenders")
+    };
+    println!("edge alone");
+    row("dev host, no component", host_only, host_only);
+    row("component, 404 without the agent", component, host_only);
 
     // Throughput through the edge: `concurrency` clients for `seconds`.
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
@@ -171,10 +218,11 @@ async fn main() {
     for _ in 0..args.concurrency {
         let api = ApiClient::new(edge.base_url(), Default::default());
         api.set_token(edge.token());
+        let path = args.throughput_path.clone();
         tasks.push(tokio::spawn(async move {
             let mut n = 0u64;
             while Instant::now() < deadline {
-                get(&api, "/api/v1/jails?host=agent1").await;
+                get(&api, &path, "throughput").await;
                 n += 1;
             }
             n
@@ -185,8 +233,9 @@ async fn main() {
         total += t.await.unwrap();
     }
     println!(
-        "throughput: {:.0} requests/s through the edge (GET /api/v1/jails?host=agent1, {} clients, {} s; goal >= 2000)",
+        "throughput: {:.0} requests/s through the edge (GET {}, {} clients, {} s; goal >= 2000)",
         total as f64 / args.seconds as f64,
+        args.throughput_path,
         args.concurrency,
         args.seconds
     );

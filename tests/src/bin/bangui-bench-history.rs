@@ -10,6 +10,7 @@
 //!
 //! Run with `bash deploy/bench-history.sh` (builds release binaries first). Not a test.
 
+use bangui_tests::bench::median;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -123,11 +124,6 @@ fn seed(db: &Fail2banDb, rows: &[Ban]) {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 /// Times `rounds` runs of `f`, returns the median.

@@ -2,8 +2,8 @@
 //!
 //! Starts a private fail2ban-server with a `bench` jail holding N banned addresses (default
 //! 10,000) and the release agent binary, then times each API call against the same fail2ban work
-//! done by the agent's own socket client in this process (the baseline), alternating the two so
-//! both see the same machine state. Prints medians and the ratio / difference per call.
+//! done by the agent's own socket client in this process (the baseline), interleaved round by
+//! round so both see the same machine state. Prints medians and the ratio / difference per call.
 //!
 //! Run with `bash deploy/bench.sh` (builds release binaries first). Not part of the test suite.
 
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use bangui_agent::fail2ban::{reply, Client, Command, JailKey};
 use bangui_shared::validate::JailName;
+use bangui_tests::bench::{self, call, interleaved, ms, Samples};
 use bangui_tests::{Agent, Fail2ban};
 use clap::Parser;
 
@@ -54,19 +55,14 @@ fn seed_ips(n: u32) -> Vec<std::net::IpAddr> {
 }
 
 struct Timing {
-    baseline: Vec<Duration>,
-    http: Vec<Duration>,
+    baseline: Samples,
+    http: Samples,
 }
 
 impl Timing {
-    fn median(v: &mut [Duration]) -> Duration {
-        v.sort();
-        v[v.len() / 2]
-    }
-
-    fn report(mut self, name: &str, kind: Goal) {
-        let base = Self::median(&mut self.baseline);
-        let http = Self::median(&mut self.http);
+    fn report(self, name: &str, kind: Goal) {
+        let base = self.baseline.p50();
+        let http = self.http.p50();
         let ratio = http.as_secs_f64() / base.as_secs_f64();
         let diff_ms = (http.as_secs_f64() - base.as_secs_f64()) * 1e3;
         let verdict = match kind {
@@ -80,8 +76,8 @@ impl Timing {
         };
         println!(
             "{name:<44} socket {:>9.3} ms   http {:>9.3} ms   ratio {ratio:>5.2}   added {diff_ms:>7.3} ms   {goal}: {verdict}",
-            base.as_secs_f64() * 1e3,
-            http.as_secs_f64() * 1e3,
+            ms(base),
+            ms(http),
         );
     }
 }
@@ -92,31 +88,36 @@ enum Goal {
     AddedMs(f64),
 }
 
-async fn time_pair<B, H, BF, HF>(rounds: u32, mut baseline: B, mut http: H) -> Timing
+async fn time_pair<'a, B, H, BF, HF>(rounds: u32, mut baseline: B, mut http: H) -> Timing
 where
-    B: FnMut() -> BF,
-    BF: std::future::Future<Output = usize>,
-    H: FnMut() -> HF,
-    HF: std::future::Future<Output = usize>,
+    B: FnMut() -> BF + 'a,
+    BF: std::future::Future<Output = usize> + 'a,
+    H: FnMut() -> HF + 'a,
+    HF: std::future::Future<Output = usize> + 'a,
 {
-    let warmup = (rounds / 10).max(3);
-    for _ in 0..warmup {
-        baseline().await;
-        http().await;
+    let mut samples = interleaved(
+        rounds as usize,
+        &mut [
+            call(move || {
+                let f = baseline();
+                async move {
+                    std::hint::black_box(f.await);
+                }
+            }),
+            call(move || {
+                let f = http();
+                async move {
+                    std::hint::black_box(f.await);
+                }
+            }),
+        ],
+    )
+    .await
+    .into_iter();
+    Timing {
+        baseline: samples.next().unwrap_or_default(),
+        http: samples.next().unwrap_or_default(),
     }
-    let mut t = Timing {
-        baseline: Vec::with_capacity(rounds as usize),
-        http: Vec::with_capacity(rounds as usize),
-    };
-    for _ in 0..rounds {
-        let start = Instant::now();
-        std::hint::black_box(baseline().await);
-        t.baseline.push(start.elapsed());
-        let start = Instant::now();
-        std::hint::black_box(http().await);
-        t.http.push(start.elapsed());
-    }
-    t
 }
 
 async fn http_get(agent: &Agent, path: &str) -> usize {
@@ -225,7 +226,7 @@ async fn main() {
         assert!(resp.status().is_success(), "login: {}", resp.status());
         logins.push(start.elapsed());
     }
-    let median = Timing::median(&mut logins);
+    let median = bench::median(logins);
     println!(
         "{:<44} median {:>9.3} ms over 10 logins (argon2id m=19456 KiB, t=2, p=1)",
         "POST /api/v1/auth/login",

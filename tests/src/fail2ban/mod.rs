@@ -278,6 +278,44 @@ impl Fail2ban {
         out.split_whitespace().map(str::to_owned).collect()
     }
 
+    /// The jails the server runs, sorted, as `fail2ban-client status` lists them. An error
+    /// carrying the client's output when that answer has no jail list (the server is down or
+    /// still loading), so a test can poll for it or show why it failed.
+    pub fn running_jails(&self) -> Result<Vec<String>, HarnessError> {
+        let output = self.client_output(&["status"]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let unreadable = || {
+            HarnessError::new(format!(
+                "`fail2ban-client status` ({}) gave no jail list:\n{stdout}{}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        };
+        if !output.status.success() {
+            return Err(unreadable());
+        }
+        let (_, list) = stdout
+            .lines()
+            .find_map(|line| line.split_once("Jail list:"))
+            .ok_or_else(unreadable)?;
+        let mut jails: Vec<String> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|jail| !jail.is_empty())
+            .map(str::to_owned)
+            .collect();
+        jails.sort();
+        Ok(jails)
+    }
+
+    /// The jails every sandbox enables (`f2btest`, `sshd`), sorted like
+    /// [`running_jails`](Self::running_jails) so the two compare directly.
+    pub fn builtin_jails() -> Vec<String> {
+        let mut jails = ENABLED_JAILS.map(String::from).to_vec();
+        jails.sort();
+        jails
+    }
+
     /// Waits until `ip` is banned in `jail`; panics after `timeout` with the jail status and the
     /// server log. Blocks the calling thread.
     pub fn wait_banned(&self, jail: &str, ip: &str, timeout: Duration) {

@@ -34,29 +34,6 @@ pub fn ban(f2b: &Fail2ban, jail: &str, ip: &str) {
     );
 }
 
-/// The jails fail2ban runs, as `fail2ban-client status` lists them (sorted).
-pub fn running_jails(f2b: &Fail2ban) -> Vec<String> {
-    let out = client_ok(f2b, &["status"]);
-    let list = out
-        .lines()
-        .find_map(|line| line.split_once("Jail list:"))
-        .map(|(_, list)| list.trim().to_owned())
-        .unwrap_or_else(|| panic!("no jail list in `status`: {out}"));
-    let mut jails: Vec<String> = list
-        .split(',')
-        .map(str::trim)
-        .filter(|j| !j.is_empty())
-        .map(str::to_owned)
-        .collect();
-    jails.sort();
-    jails
-}
-
-/// `["f2btest", "sshd"]`: what the sandbox runs after start.
-pub fn both_jails() -> Vec<String> {
-    vec!["f2btest".to_owned(), "sshd".to_owned()]
-}
-
 /// The ignore list of `jail` as fail2ban reports it (`get JAIL ignoreip`), sorted.
 pub fn ignore_list(f2b: &Fail2ban, jail: &str) -> Vec<String> {
     let out = client_ok(f2b, &["get", jail, "ignoreip"]);

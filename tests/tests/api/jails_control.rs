@@ -7,8 +7,8 @@ use bangui_tests::{assert_error, assert_status, Agent, Fail2ban};
 use serde_json::json;
 
 use crate::common::{
-    append_jail_local, assert_command_ok, assert_unreachable, ban, both_jails, client_ok, items,
-    poll_until, running_jails, start, write_jail_d, BAN_TIMEOUT, POLL_TIMEOUT,
+    append_jail_local, assert_command_ok, assert_unreachable, ban, client_ok, items, poll_until,
+    start, write_jail_d, BAN_TIMEOUT, POLL_TIMEOUT,
 };
 
 /// A line that makes `jail.local` unparsable.
@@ -36,7 +36,7 @@ async fn reload_all_applies_config_changes_and_keeps_jails_and_bans() {
     let r = agent.post("/api/v1/jails/reload-all").await;
     assert_command_ok(&r, 200);
     assert_eq!(r.json["count"], 2, "{}", r.text);
-    assert_eq!(running_jails(&f2b), both_jails());
+    assert_eq!(f2b.running_jails(), Ok(Fail2ban::builtin_jails()));
     assert_eq!(max_retry(&f2b, "sshd"), "7", "the new config is in effect");
     assert_eq!(max_retry(&f2b, "f2btest"), "2");
     assert!(
@@ -59,7 +59,11 @@ async fn reload_all_with_an_unparsable_config_is_409_and_changes_nothing() {
         detail.contains("jail.local") && detail.contains("pars"),
         "the detail names the problem: {detail}"
     );
-    assert_eq!(running_jails(&f2b), both_jails(), "nothing lost");
+    assert_eq!(
+        f2b.running_jails(),
+        Ok(Fail2ban::builtin_jails()),
+        "nothing lost"
+    );
     assert!(f2b.is_banned("sshd", "192.0.2.101"));
 }
 
@@ -76,7 +80,11 @@ async fn reload_all_with_a_new_jail_using_a_missing_filter_is_409() {
     );
 
     let r = agent.post("/api/v1/jails/reload-all").await;
-    assert_eq!(running_jails(&f2b), both_jails(), "nothing lost");
+    assert_eq!(
+        f2b.running_jails(),
+        Ok(Fail2ban::builtin_jails()),
+        "nothing lost"
+    );
     assert_error(&r, 409, "operation_failed");
     let detail = r.json["detail"].as_str().unwrap();
     assert!(detail.contains("doesnotexist"), "{detail}");
@@ -89,10 +97,14 @@ async fn reload_all_with_a_broken_running_jail_is_409_and_keeps_it_running() {
     write_jail_d(&f2b, "zz-broken.local", "[sshd]\nfilter = doesnotexist\n");
 
     let r = agent.post("/api/v1/jails/reload-all").await;
-    let running = running_jails(&f2b);
+    let running = f2b.running_jails();
     let banned = f2b.is_banned("sshd", "192.0.2.102");
     assert_error(&r, 409, "operation_failed");
-    assert_eq!(running, both_jails(), "a config error must not stop sshd");
+    assert_eq!(
+        running,
+        Ok(Fail2ban::builtin_jails()),
+        "a config error must not stop sshd"
+    );
     assert!(banned, "sshd's bans must survive");
 }
 
@@ -105,7 +117,7 @@ async fn stop_then_start_a_jail() {
     let r = agent.post("/api/v1/jails/sshd/stop").await;
     assert_command_ok(&r, 200);
     assert_eq!(r.json["jail"], "sshd");
-    assert_eq!(running_jails(&f2b), ["f2btest"]);
+    assert_eq!(f2b.running_jails(), Ok(vec!["f2btest".to_owned()]));
     let list = agent.get("/api/v1/jails").await;
     assert_eq!(list.json["pagination"]["total"], 1, "{}", list.text);
     assert_error(
@@ -121,7 +133,7 @@ async fn stop_then_start_a_jail() {
     let r = agent.post("/api/v1/jails/sshd/start").await;
     assert_command_ok(&r, 200);
     assert_eq!(r.json["jail"], "sshd");
-    assert_eq!(running_jails(&f2b), both_jails());
+    assert_eq!(f2b.running_jails(), Ok(Fail2ban::builtin_jails()));
     let detail = agent.get("/api/v1/jails/sshd").await;
     assert_status(&detail, 200);
     assert_eq!(
@@ -140,7 +152,7 @@ async fn start_of_a_running_jail_is_409() {
     let r = agent.post("/api/v1/jails/f2btest/start").await;
     assert_error(&r, 409, "jail_already_active");
     assert_eq!(r.json["metadata"]["jail"], "f2btest");
-    assert_eq!(running_jails(&f2b), both_jails());
+    assert_eq!(f2b.running_jails(), Ok(Fail2ban::builtin_jails()));
 }
 
 #[tokio::test]
@@ -156,7 +168,11 @@ async fn start_of_an_unknown_or_disabled_jail_fails() {
         "{}",
         r.text
     );
-    assert_eq!(running_jails(&f2b), both_jails(), "dormant stays stopped");
+    assert_eq!(
+        f2b.running_jails(),
+        Ok(Fail2ban::builtin_jails()),
+        "dormant stays stopped"
+    );
 }
 
 #[tokio::test]
@@ -171,7 +187,7 @@ async fn stop_of_an_unknown_jail_is_409_inactive() {
         404,
         "jail_not_found",
     );
-    assert_eq!(running_jails(&f2b), both_jails());
+    assert_eq!(f2b.running_jails(), Ok(Fail2ban::builtin_jails()));
 }
 
 // --- idle ---
@@ -278,7 +294,7 @@ async fn reload_of_a_jail_applies_its_config_and_keeps_bans() {
     assert_command_ok(&r, 200);
     assert_eq!(r.json["jail"], "sshd");
     assert_eq!(max_retry(&f2b, "sshd"), "5");
-    assert_eq!(running_jails(&f2b), both_jails());
+    assert_eq!(f2b.running_jails(), Ok(Fail2ban::builtin_jails()));
     assert!(
         f2b.is_banned("sshd", "2001:db8::106"),
         "bans survive a reload"
@@ -302,8 +318,8 @@ async fn reload_of_an_unknown_or_stopped_jail_is_404() {
         "jail_not_found",
     );
     assert_eq!(
-        running_jails(&f2b),
-        ["f2btest"],
+        f2b.running_jails(),
+        Ok(vec!["f2btest".to_owned()]),
         "a reload does not start a jail"
     );
 }
@@ -321,14 +337,14 @@ async fn reload_of_a_jail_with_a_broken_config_is_409_and_keeps_it_running() {
         "{}",
         r.text
     );
-    assert_eq!(running_jails(&f2b), both_jails());
+    assert_eq!(f2b.running_jails(), Ok(Fail2ban::builtin_jails()));
     assert!(f2b.is_banned("sshd", "192.0.2.107"));
 
     std::fs::remove_file(f2b.config_dir().join("jail.d/zz-broken.local")).unwrap();
     append_jail_local(&f2b, UNPARSABLE);
     let r = agent.post("/api/v1/jails/sshd/reload").await;
     assert_error(&r, 409, "operation_failed");
-    assert_eq!(running_jails(&f2b), both_jails());
+    assert_eq!(f2b.running_jails(), Ok(Fail2ban::builtin_jails()));
     assert!(f2b.is_banned("sshd", "192.0.2.107"));
 }
 

@@ -33,28 +33,6 @@ pub fn log_level(f2b: &Fail2ban) -> String {
     out.split('\'').nth(1).unwrap_or_default().to_owned()
 }
 
-/// The running jails, sorted.
-pub fn running_jails(f2b: &Fail2ban) -> Vec<String> {
-    let out = client_ok(f2b, &["status"]);
-    let list = out
-        .lines()
-        .find_map(|l| l.split_once("Jail list:"))
-        .map(|(_, l)| l.trim().to_owned())
-        .unwrap_or_default();
-    let mut jails: Vec<String> = list
-        .split(',')
-        .map(str::trim)
-        .filter(|j| !j.is_empty())
-        .map(str::to_owned)
-        .collect();
-    jails.sort();
-    jails
-}
-
-pub fn both_jails() -> Vec<String> {
-    vec!["f2btest".to_owned(), "sshd".to_owned()]
-}
-
 /// The sandbox's pid file (`DIR/run/f2b.pid`, as the harness starts the server).
 pub fn pid_file(f2b: &Fail2ban) -> PathBuf {
     f2b.dir().join("run").join("f2b.pid")

@@ -1,11 +1,9 @@
 //! `POST /api/v1/config/reload` and `POST /api/v1/config/restart` against real servers.
 
-use bangui_tests::{assert_error, assert_status, Agent, AgentConfig, Fail2ban};
+use bangui_tests::{assert_error, assert_status, Agent, AgentConfig, Fail2ban, Response};
 use serde_json::json;
 
-use crate::common::{
-    both_jails, get_value, pid_file, poll_until, running_jails, start, POLL_TIMEOUT,
-};
+use crate::common::{get_value, pid_file, poll_until, start, POLL_TIMEOUT};
 
 const RELOAD: &str = "/api/v1/config/reload";
 const RESTART: &str = "/api/v1/config/restart";
@@ -40,6 +38,25 @@ fn pid_now(f2b: &Fail2ban) -> Option<u32> {
         .and_then(|p| p.trim().parse().ok())
 }
 
+/// Raises the `[DEFAULT]` maxretry of `jail.local` from 3 to 7: a change only a reload applies.
+fn raise_default_maxretry(f2b: &Fail2ban) {
+    let jail_local = f2b.config_dir().join("jail.local");
+    let text = std::fs::read_to_string(&jail_local).unwrap();
+    std::fs::write(
+        &jail_local,
+        text.replace("maxretry = 3\n", "maxretry = 7\n"),
+    )
+    .unwrap();
+}
+
+/// The error `status`/`code`, with a detail that says `why`.
+#[track_caller]
+fn assert_error_mentions(response: &Response, status: u16, code: &str, why: &str) {
+    assert_error(response, status, code);
+    let detail = response.json["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(why), "{}", response.text);
+}
+
 /// Restart, then check fail2ban is a new process with both jails, and that the agent's pooled
 /// connections were replaced: a ban through the agent works.
 async fn restart_and_check(f2b: &Fail2ban, agent: &Agent, ip: &str) {
@@ -60,7 +77,7 @@ async fn restart_and_check(f2b: &Fail2ban, agent: &Agent, ip: &str) {
     assert_ne!(new_pid, old_pid, "a new fail2ban process runs");
 
     poll_until("both jails after the restart", POLL_TIMEOUT, || async {
-        (running_jails(f2b) == both_jails()).then_some(())
+        (f2b.running_jails() == Ok(Fail2ban::builtin_jails())).then_some(())
     })
     .await;
     let r = agent
@@ -76,31 +93,19 @@ async fn restart_and_check(f2b: &Fail2ban, agent: &Agent, ip: &str) {
 #[tokio::test]
 async fn reload_applies_the_files_and_answers_204() {
     let (f2b, agent) = start();
-    let jail_local = f2b.config_dir().join("jail.local");
-    let text = std::fs::read_to_string(&jail_local).unwrap();
-    std::fs::write(
-        &jail_local,
-        text.replace("maxretry = 3\n", "maxretry = 7\n"),
-    )
-    .unwrap();
+    raise_default_maxretry(&f2b);
     let r = agent.post(RELOAD).await;
     assert_status(&r, 204);
     assert!(r.text.is_empty());
     assert_eq!(get_value(&f2b, &["get", "sshd", "maxretry"]), "7");
-    assert_eq!(running_jails(&f2b), both_jails());
+    assert_eq!(f2b.running_jails(), Ok(Fail2ban::builtin_jails()));
 }
 
 #[tokio::test]
 async fn reload_of_a_broken_configuration_is_409_and_fail2ban_keeps_the_old_one() {
     let (f2b, agent) = start();
     // A change that would apply, plus a jail that cannot load.
-    let jail_local = f2b.config_dir().join("jail.local");
-    let text = std::fs::read_to_string(&jail_local).unwrap();
-    std::fs::write(
-        &jail_local,
-        text.replace("maxretry = 3\n", "maxretry = 7\n"),
-    )
-    .unwrap();
+    raise_default_maxretry(&f2b);
     std::fs::write(
         f2b.config_dir().join("jail.d/broken.local"),
         format!(
@@ -110,16 +115,8 @@ async fn reload_of_a_broken_configuration_is_409_and_fail2ban_keeps_the_old_one(
     )
     .unwrap();
     let r = agent.post(RELOAD).await;
-    assert_error(&r, 409, "operation_failed");
-    assert!(
-        r.json["detail"]
-            .as_str()
-            .unwrap()
-            .contains("nothing was reloaded"),
-        "{}",
-        r.text
-    );
-    assert_eq!(running_jails(&f2b), both_jails());
+    assert_error_mentions(&r, 409, "operation_failed", "nothing was reloaded");
+    assert_eq!(f2b.running_jails(), Ok(Fail2ban::builtin_jails()));
     assert_eq!(
         get_value(&f2b, &["get", "sshd", "maxretry"]),
         "3",
@@ -169,15 +166,7 @@ async fn restart_is_503_when_fail2ban_does_not_come_back() {
         "start_command = [\"true\"]\nrestart_timeout_secs = 2\n".to_owned(),
     );
     let r = agent.post(RESTART).await;
-    assert_error(&r, 503, "service_unavailable");
-    assert!(
-        r.json["detail"]
-            .as_str()
-            .unwrap()
-            .contains("did not answer"),
-        "{}",
-        r.text
-    );
+    assert_error_mentions(&r, 503, "service_unavailable", "did not answer");
     let (code, _) = f2b.client(&["ping"]);
     assert_ne!(code, 0, "fail2ban is really down");
 }
@@ -191,16 +180,8 @@ async fn a_failing_restart_command_is_409_and_fail2ban_keeps_running() {
             .to_owned(),
     );
     let r = agent.post(RESTART).await;
-    assert_error(&r, 409, "operation_failed");
-    assert!(
-        r.json["detail"]
-            .as_str()
-            .unwrap()
-            .contains("unit fail2ban not found"),
-        "{}",
-        r.text
-    );
-    assert_eq!(running_jails(&f2b), both_jails());
+    assert_error_mentions(&r, 409, "operation_failed", "unit fail2ban not found");
+    assert_eq!(f2b.running_jails(), Ok(Fail2ban::builtin_jails()));
     assert_status(&agent.get("/api/v1/jails").await, 200);
 }
 

@@ -8,11 +8,13 @@
 //! - `x-probe-read: PATH [PATH…]` — read these files of the WASI file system (`files` mounts);
 //! - `x-probe-write: PATH` — try to create this file (mounts must be read-only).
 //!
-//! Response: `200` with a JSON object `{method, uri, path, headers, vars, fetch, files, write}`;
+//! Response: `200` with a JSON object `{method, uri, path, headers, vars, fetch, files, write,
+//! calls}`; `calls` counts the requests this instance has served (1 in a fresh instance);
 //! `headers` maps each lowercase header name to its value; `files` maps each read path to
 //! `{ok: text}` or `{err}`, `write` is `{ok: true}`, `{err}` or null.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::{json, Value};
 use spin_sdk::http::{Request, Response};
@@ -24,6 +26,8 @@ use spin_sdk::http_component;
 #[cfg_attr(target_arch = "wasm32", http_component)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 async fn handle(req: Request) -> Response {
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+    let calls = CALLS.fetch_add(1, Ordering::SeqCst) + 1;
     let headers: BTreeMap<String, String> = req
         .headers()
         .map(|(k, v)| (k.to_string(), v.as_str().unwrap_or("<binary>").to_string()))
@@ -78,6 +82,7 @@ async fn handle(req: Request) -> Response {
         "fetch": fetch,
         "files": files,
         "write": write,
+        "calls": calls,
     });
     Response::builder()
         .status(200)
