@@ -2,8 +2,8 @@
 //! and previews.
 
 use bangui_shared::models::blocklists::{
-    BlocklistListResponse, BlocklistSourceCreate, BlocklistSourceUpdate, ImportRequest,
-    PreviewResponse, ScheduleUpdate,
+    BlocklistListResponse, BlocklistSource, BlocklistSourceCreate, BlocklistSourceUpdate,
+    ImportRequest, PreviewResponse, ScheduleUpdate,
 };
 use bangui_shared::pagination::{Page, PageRequest};
 use bangui_shared::{ApiError, ErrorCode};
@@ -27,6 +27,16 @@ fn source_id(req: &ApiRequest) -> Result<i64, ApiError> {
         .ok()
         .filter(|id| *id > 0)
         .ok_or_else(|| source_not_found(raw))
+}
+
+/// Source `id` from the store, or 404.
+async fn stored_source(state: &AppState, id: i64) -> Result<BlocklistSource, ApiError> {
+    state
+        .auth
+        .store()
+        .run(move |c| db::get_source(c, id))
+        .await?
+        .ok_or_else(|| source_not_found(id))
 }
 
 fn saved_reply(saved: Saved, id: impl std::fmt::Display, status: u16) -> Result<Reply, ApiError> {
@@ -64,21 +74,15 @@ pub async fn create(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErro
 
 pub async fn get(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> {
     let id = source_id(req)?;
-    let source = state
-        .auth
-        .store()
-        .run(move |c| db::get_source(c, id))
-        .await?
-        .ok_or_else(|| source_not_found(id))?;
+    let source = stored_source(state, id).await?;
     Reply::ok(&source)
 }
 
 pub async fn update(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiError> {
     let id = source_id(req)?;
+    // 404 before the body is judged.
+    stored_source(state, id).await?;
     let store = state.auth.store().clone();
-    if store.run(move |c| db::get_source(c, id)).await?.is_none() {
-        return Err(source_not_found(id));
-    }
     let body: BlocklistSourceUpdate = req.json()?;
     sources::check_update(&body)?;
     let url = match &body.url {
@@ -132,12 +136,7 @@ pub async fn preview(state: &AppState, req: &ApiRequest) -> Result<Reply, ApiErr
                 ApiError::invalid_field("limit", format!("limit must be 1-{PREVIEW_MAX}"))
             })?,
     };
-    let source = state
-        .auth
-        .store()
-        .run(move |c| db::get_source(c, id))
-        .await?
-        .ok_or_else(|| source_not_found(id))?;
+    let source = stored_source(state, id).await?;
     let checked = import::read_list(state, &source)
         .await
         .map_err(|e| e.to_api())?;

@@ -4,8 +4,8 @@ use bangui_tests::{assert_error, assert_status, Agent, Fail2ban};
 use serde_json::{json, Value};
 
 use crate::common::{
-    assert_ban_times, assert_command_ok, assert_field_error, assert_unreachable, ban, client_ok,
-    items, start, BAN_TIMEOUT,
+    assert_ban_times, assert_command_ok, assert_field_error, assert_unreachable, ban, items, start,
+    BAN_TIMEOUT,
 };
 
 /// The active ban of `ip` in `jail`, if listed.
@@ -69,7 +69,7 @@ async fn active_lists_the_bans_of_every_jail_with_their_times() {
 #[tokio::test]
 async fn active_marks_permanent_bans() {
     let (f2b, agent) = start();
-    client_ok(&f2b, &["set", "f2btest", "bantime", "-1"]);
+    f2b.client_ok(&["set", "f2btest", "bantime", "-1"]);
     ban(&f2b, "f2btest", "203.0.113.32");
     ban(&f2b, "f2btest", "2001:db8::32");
     ban(&f2b, "sshd", "192.0.2.32");

@@ -20,14 +20,9 @@ pub fn start() -> (Fail2ban, Agent) {
     (f2b, agent)
 }
 
-/// `fail2ban-client ARGS…` stdout; panics unless it exits with 0.
-pub fn client_ok(f2b: &Fail2ban, args: &[&str]) -> String {
-    f2b.client_ok(args)
-}
-
 /// Bans `ip` in `jail` through `fail2ban-client` (not through the agent).
 pub fn ban(f2b: &Fail2ban, jail: &str, ip: &str) {
-    let out = client_ok(f2b, &["set", jail, "banip", ip]);
+    let out = f2b.client_ok(&["set", jail, "banip", ip]);
     assert!(
         f2b.is_banned(jail, ip),
         "{ip} not banned in {jail} after banip: {out}"
@@ -36,7 +31,7 @@ pub fn ban(f2b: &Fail2ban, jail: &str, ip: &str) {
 
 /// The ignore list of `jail` as fail2ban reports it (`get JAIL ignoreip`), sorted.
 pub fn ignore_list(f2b: &Fail2ban, jail: &str) -> Vec<String> {
-    let out = client_ok(f2b, &["get", jail, "ignoreip"]);
+    let out = f2b.client_ok(&["get", jail, "ignoreip"]);
     let mut entries: Vec<String> = out
         .lines()
         .filter_map(|line| {
@@ -52,7 +47,7 @@ pub fn ignore_list(f2b: &Fail2ban, jail: &str) -> Vec<String> {
 
 /// `get JAIL ignoreself` as a bool.
 pub fn ignore_self(f2b: &Fail2ban, jail: &str) -> bool {
-    let out = client_ok(f2b, &["get", jail, "ignoreself"]);
+    let out = f2b.client_ok(&["get", jail, "ignoreself"]);
     match out.trim() {
         "True" => true,
         "False" => false,
@@ -62,7 +57,7 @@ pub fn ignore_self(f2b: &Fail2ban, jail: &str) -> bool {
 
 /// fail2ban's log level (`get loglevel` prints `Current logging level is 'INFO'`).
 pub fn log_level(f2b: &Fail2ban) -> String {
-    let out = client_ok(f2b, &["get", "loglevel"]);
+    let out = f2b.client_ok(&["get", "loglevel"]);
     out.split('\'')
         .nth(1)
         .unwrap_or_else(|| panic!("unexpected `get loglevel` output {out:?}"))
@@ -72,7 +67,7 @@ pub fn log_level(f2b: &Fail2ban) -> String {
 /// The single value of a `get` whose output ends in `` `- VALUE `` (logtarget, dbpurgeage, ...)
 /// or is the bare value (dbmaxmatches).
 pub fn server_value(f2b: &Fail2ban, key: &str) -> String {
-    let out = client_ok(f2b, &["get", key]);
+    let out = f2b.client_ok(&["get", key]);
     let last = out.lines().last().unwrap_or_default().trim();
     last.strip_prefix("`- ").unwrap_or(last).trim().to_owned()
 }

@@ -3,12 +3,12 @@
 use bangui_tests::assert_status;
 use serde_json::json;
 
-use crate::common::{assert_unreachable, ban, client_ok, poll_until, start, POLL_TIMEOUT};
+use crate::common::{assert_unreachable, ban, poll_until, start, POLL_TIMEOUT};
 
 #[tokio::test]
 async fn status_lists_the_running_jails_with_zero_counters() {
     let (f2b, agent) = start();
-    let version = client_ok(&f2b, &["version"]).trim().to_owned();
+    let version = f2b.client_ok(&["version"]).trim().to_owned();
 
     let r = agent.get("/api/v1/dashboard/status").await;
     assert_status(&r, 200);
@@ -41,7 +41,7 @@ async fn status_counts_bans_in_all_jails() {
     assert_eq!(s["currently_banned"], 2, "{}", r.text);
     assert_eq!(s["total_banned"], 2, "{}", r.text);
 
-    client_ok(&f2b, &["set", "sshd", "unbanip", "192.0.2.21"]);
+    f2b.client_ok(&["set", "sshd", "unbanip", "192.0.2.21"]);
     let r = agent.get("/api/v1/dashboard/status").await;
     let s = &r.json["status"];
     assert_eq!(

@@ -3,7 +3,7 @@
 use bangui_tests::{assert_status, Agent, Fail2ban, Response};
 use serde_json::Value;
 
-use crate::common::{client_ok, start};
+use crate::common::start;
 
 fn component<'a>(response: &'a Response, name: &str) -> &'a Value {
     response.json["components"]
@@ -36,7 +36,7 @@ fn assert_component_error(response: &Response, name: &str, detail_contains: &str
 #[tokio::test]
 async fn healthy_when_fail2ban_answers_and_everything_is_in_place() {
     let (f2b, agent) = start();
-    let version = client_ok(&f2b, &["version"]).trim().to_owned();
+    let version = f2b.client_ok(&["version"]).trim().to_owned();
 
     let r = agent.get("/api/v1/health").await;
     assert_status(&r, 200);
@@ -92,7 +92,7 @@ async fn degraded_503_when_fail2ban_client_is_missing() {
         c.client = Some("/nonexistent/fail2ban-client".into())
     });
 
-    let version = client_ok(&f2b, &["version"]).trim().to_owned();
+    let version = f2b.client_ok(&["version"]).trim().to_owned();
 
     let r = agent.get("/api/v1/health").await;
     assert_status(&r, 503);

@@ -4,8 +4,8 @@ use bangui_tests::{assert_error, assert_status, Response};
 use serde_json::{json, Value};
 
 use crate::common::{
-    assert_ban_times, assert_field_error, assert_unreachable, ban, client_ok, field_of_items,
-    items, sorted, start,
+    assert_ban_times, assert_field_error, assert_unreachable, ban, field_of_items, items, sorted,
+    start,
 };
 
 fn jail_item<'a>(r: &'a Response, name: &str) -> &'a Value {
@@ -54,8 +54,8 @@ async fn list_shows_running_jails_with_settings_and_counters() {
 #[tokio::test]
 async fn list_follows_runtime_changes() {
     let (f2b, agent) = start();
-    client_ok(&f2b, &["set", "sshd", "maxretry", "9"]);
-    client_ok(&f2b, &["set", "sshd", "bantime", "1234"]);
+    f2b.client_ok(&["set", "sshd", "maxretry", "9"]);
+    f2b.client_ok(&["set", "sshd", "bantime", "1234"]);
     let r = agent.get("/api/v1/jails").await;
     let sshd = jail_item(&r, "sshd");
     assert_eq!(sshd["max_retry"], 9, "{}", r.text);
@@ -197,9 +197,9 @@ async fn detail_reports_sshd_and_follows_runtime_changes() {
     assert!(j["log_paths"][0].as_str().unwrap().ends_with("/auth.log"));
     assert!(!j["fail_regex"].as_array().unwrap().is_empty());
 
-    client_ok(&f2b, &["set", "sshd", "maxretry", "7"]);
-    client_ok(&f2b, &["set", "sshd", "addignoreip", "2001:db8::/32"]);
-    client_ok(&f2b, &["set", "sshd", "ignoreself", "false"]);
+    f2b.client_ok(&["set", "sshd", "maxretry", "7"]);
+    f2b.client_ok(&["set", "sshd", "addignoreip", "2001:db8::/32"]);
+    f2b.client_ok(&["set", "sshd", "ignoreself", "false"]);
     let r = agent.get("/api/v1/jails/sshd").await;
     assert_eq!(r.json["jail"]["max_retry"], 7, "{}", r.text);
     assert_eq!(r.json["jail"]["ignore_self"], false, "{}", r.text);

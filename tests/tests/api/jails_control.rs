@@ -7,15 +7,15 @@ use bangui_tests::{assert_error, assert_status, Agent, Fail2ban};
 use serde_json::json;
 
 use crate::common::{
-    append_jail_local, assert_command_ok, assert_unreachable, ban, client_ok, items, poll_until,
-    start, write_jail_d, BAN_TIMEOUT, POLL_TIMEOUT,
+    append_jail_local, assert_command_ok, assert_unreachable, ban, items, poll_until, start,
+    write_jail_d, BAN_TIMEOUT, POLL_TIMEOUT,
 };
 
 /// A line that makes `jail.local` unparsable.
 const UNPARSABLE: &str = "\nthis line is not ini\n[unclosed\n";
 
 fn max_retry(f2b: &Fail2ban, jail: &str) -> String {
-    client_ok(f2b, &["get", jail, "maxretry"]).trim().to_owned()
+    f2b.client_ok(&["get", jail, "maxretry"]).trim().to_owned()
 }
 
 async fn currently_failed(agent: &Agent, jail: &str) -> u64 {

@@ -5,8 +5,8 @@ use bangui_tests::{assert_error, assert_status, Agent, Response};
 use serde_json::json;
 
 use crate::common::{
-    assert_command_ok, assert_field_error, assert_unreachable, client_ok, ignore_list, ignore_self,
-    sorted, start,
+    assert_command_ok, assert_field_error, assert_unreachable, ignore_list, ignore_self, sorted,
+    start,
 };
 
 const DEFAULTS: [&str; 2] = ["127.0.0.0/8", "::1"];
@@ -44,8 +44,8 @@ async fn ignore_list_shows_the_configured_entries() {
             r.text
         );
     }
-    client_ok(&f2b, &["set", "sshd", "addignoreip", "203.0.113.0/24"]);
-    client_ok(&f2b, &["set", "sshd", "ignoreself", "false"]);
+    f2b.client_ok(&["set", "sshd", "addignoreip", "203.0.113.0/24"]);
+    f2b.client_ok(&["set", "sshd", "ignoreself", "false"]);
     let r = agent.get("/api/v1/jails/sshd/ignoreip").await;
     let mut list: Vec<String> = serde_json::from_value(r.json["ignore_list"].clone()).unwrap();
     list.sort();
@@ -166,9 +166,9 @@ async fn add_rejects_unknown_jails_and_bad_bodies() {
 #[tokio::test]
 async fn remove_takes_entries_off_the_list() {
     let (f2b, agent) = start();
-    client_ok(&f2b, &["set", "sshd", "addignoreip", "192.0.2.120"]);
-    client_ok(&f2b, &["set", "sshd", "addignoreip", "2001:db8::120"]);
-    client_ok(&f2b, &["set", "sshd", "addignoreip", "198.51.100.0/24"]);
+    f2b.client_ok(&["set", "sshd", "addignoreip", "192.0.2.120"]);
+    f2b.client_ok(&["set", "sshd", "addignoreip", "2001:db8::120"]);
+    f2b.client_ok(&["set", "sshd", "addignoreip", "198.51.100.0/24"]);
 
     let mut left = sorted(&[
         "127.0.0.0/8",

@@ -9,8 +9,8 @@ use bangui_tests::{assert_error, assert_status, Agent, Fail2ban};
 use serde_json::json;
 
 use crate::common::{
-    assert_unreachable, ban, client_ok, field_of_items, ignore_list, poll_until, server_value,
-    sorted, start, POLL_TIMEOUT,
+    assert_unreachable, ban, field_of_items, ignore_list, poll_until, server_value, sorted, start,
+    POLL_TIMEOUT,
 };
 
 /// Routes that each need fail2ban, all read-only.
@@ -264,7 +264,7 @@ async fn protocol_framing_in_values_never_reaches_fail2ban() {
     assert_error(&r, 404, "jail_not_found");
 
     // fail2ban saw none of it and answers normally.
-    assert_eq!(client_ok(&f2b, &["ping"]).trim(), "Server replied: pong");
+    assert_eq!(f2b.client_ok(&["ping"]).trim(), "Server replied: pong");
     assert_eq!(f2b.running_jails(), Ok(Fail2ban::builtin_jails()));
     assert_eq!(ignore_list(&f2b, "sshd"), sorted(&["127.0.0.0/8", "::1"]));
     assert_eq!(server_value(&f2b, "syslogsocket"), "auto");

@@ -15,21 +15,16 @@ pub fn start() -> (Fail2ban, Agent) {
     (f2b, agent)
 }
 
-/// `fail2ban-client ARGS…` stdout; panics unless it exits with 0.
-pub fn client_ok(f2b: &Fail2ban, args: &[&str]) -> String {
-    f2b.client_ok(args)
-}
-
 /// The last value line of a `fail2ban-client get …` answer (`` `- VALUE `` or bare).
 pub fn get_value(f2b: &Fail2ban, args: &[&str]) -> String {
-    let out = client_ok(f2b, args);
+    let out = f2b.client_ok(args);
     let last = out.lines().last().unwrap_or_default().trim();
     last.strip_prefix("`- ").unwrap_or(last).trim().to_owned()
 }
 
 /// fail2ban's log level (`Current logging level is 'INFO'`).
 pub fn log_level(f2b: &Fail2ban) -> String {
-    let out = client_ok(f2b, &["get", "loglevel"]);
+    let out = f2b.client_ok(&["get", "loglevel"]);
     out.split('\'').nth(1).unwrap_or_default().to_owned()
 }
 

@@ -89,7 +89,7 @@ async fn put_writes_both_files_applies_the_server_settings_and_reload_applies_th
     assert_eq!(get_value(&f2b, &["get", "sshd", "maxretry"]), "5");
     // f2btest sets its own bantime, which still wins.
     assert_eq!(get_value(&f2b, &["get", "f2btest", "bantime"]), "3600");
-    let ignored = crate::common::client_ok(&f2b, &["get", "sshd", "ignoreip"]);
+    let ignored = f2b.client_ok(&["get", "sshd", "ignoreip"]);
     assert!(ignored.contains("192.0.2.0/24"), "{ignored}");
 }
 

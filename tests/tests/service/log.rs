@@ -7,7 +7,7 @@ use std::os::unix::net::UnixDatagram;
 use bangui_tests::{assert_error, assert_status, Agent, Fail2ban, Response};
 use serde_json::Value;
 
-use crate::common::{assert_field_error, client_ok, start};
+use crate::common::{assert_field_error, start};
 
 const LOG: &str = "/api/v1/config/fail2ban-log";
 
@@ -127,7 +127,7 @@ async fn a_rotated_log_resets_the_cursor() {
     let log = f2b.server_log_path();
     std::fs::rename(&log, log.with_extension("log.1")).unwrap();
     // fail2ban reopens its log target on flushlogs (what logrotate triggers).
-    client_ok(&f2b, &["flushlogs"]);
+    f2b.client_ok(&["flushlogs"]);
     append(
         &f2b,
         "2026-11-29 09:00:00,001 fail2ban.test            [1]: INFO    after rotation\n",
@@ -168,11 +168,8 @@ async fn a_syslog_or_stream_target_is_400() {
     // A real syslog socket inside the sandbox, so fail2ban accepts the SYSLOG target.
     let syslog = f2b.dir().join("run").join("syslog.sock");
     let _listener = UnixDatagram::bind(&syslog).unwrap();
-    client_ok(
-        &f2b,
-        &["set", "syslogsocket", &syslog.display().to_string()],
-    );
-    client_ok(&f2b, &["set", "logtarget", "SYSLOG"]);
+    f2b.client_ok(&["set", "syslogsocket", &syslog.display().to_string()]);
+    f2b.client_ok(&["set", "logtarget", "SYSLOG"]);
     let r = agent.get(LOG).await;
     assert_field_error(&r, 400, "invalid_input", "log_target");
     assert!(
@@ -181,7 +178,7 @@ async fn a_syslog_or_stream_target_is_400() {
         r.text
     );
 
-    client_ok(&f2b, &["set", "logtarget", "STDERR"]);
+    f2b.client_ok(&["set", "logtarget", "STDERR"]);
     let r = agent.get(LOG).await;
     assert_field_error(&r, 400, "invalid_input", "log_target");
 }
@@ -202,7 +199,7 @@ async fn a_log_outside_the_allowed_dirs_is_400() {
     // A symlink inside an allowed dir that points at the real log does not help either.
     let link = elsewhere.path().join("f2b.log");
     std::os::unix::fs::symlink(f2b.server_log_path(), &link).unwrap();
-    client_ok(&f2b, &["set", "logtarget", &link.display().to_string()]);
+    f2b.client_ok(&["set", "logtarget", &link.display().to_string()]);
     let r = agent.get(LOG).await;
     assert_field_error(&r, 400, "invalid_input", "log_target");
 }
