@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiUrl, fleetFailure, parseError, unwrapResult } from './api';
+import { apiUrl, fleetFailure, parseError, unwrapResult, withFieldErrors } from './api';
 
 describe('parseError', () => {
   it('reads the flat error body with field metadata', () => {
@@ -66,5 +66,19 @@ describe('apiUrl', () => {
   it('prefixes /api/v1 and drops empty parameters', () => {
     expect(apiUrl('/dashboard/bans', { range: '7d', origin: undefined, host: null, page: 1 })).toBe('/api/v1/dashboard/bans?range=7d&page=1');
     expect(apiUrl('/jails')).toBe('/api/v1/jails');
+  });
+});
+
+describe('withFieldErrors', () => {
+  it('shows a refused write\'s fields, then rejects with the same error', async () => {
+    const refused = parseError(400, '{"code":"invalid_input","detail":"url: bad","metadata":{"field":"url"}}');
+    let shown: Record<string, string> | undefined;
+    await expect(withFieldErrors(Promise.reject(refused), (f) => (shown = f))).rejects.toBe(refused);
+    expect(shown).toEqual({ url: 'url: bad' });
+  });
+  it('passes a success through without showing anything', async () => {
+    let calls = 0;
+    await expect(withFieldErrors(Promise.resolve(7), () => calls++)).resolves.toBe(7);
+    expect(calls).toBe(0);
   });
 });

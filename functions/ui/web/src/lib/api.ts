@@ -48,6 +48,14 @@ export class ApiError extends Error {
   }
 }
 
+/** `write`, handing a refused write's field errors to `show` before it rejects as it would. */
+export function withFieldErrors<T>(write: Promise<T>, show: (fields: Record<string, string>) => void): Promise<T> {
+  return write.catch((err: ApiError) => {
+    show(err.fields);
+    throw err;
+  });
+}
+
 function defaultDetail(status: number): string {
   if (status === 0) return 'The server could not be reached.';
   if (status === 501) return 'This feature is not available on this server yet.';

@@ -1,7 +1,7 @@
 // Blocklists (lazy chunk): sources with an enable toggle, preview, import now with progress,
 // the schedule and the import log.
 import { useEffect, useState } from 'preact/hooks';
-import { api, type ApiError } from '../lib/api';
+import { api, withFieldErrors } from '../lib/api';
 import { useAction, useAsync } from '../lib/hooks';
 import { formatTime } from '../lib/format';
 import { navigate } from '../lib/router';
@@ -238,10 +238,7 @@ function NewSource({ onCreated }: { onCreated: () => void }) {
     setErrors({});
     run(
       () =>
-        api.post('/blocklists', { name: name.trim(), url: url.trim() }).catch((err: ApiError) => {
-          setErrors(err.fields);
-          throw err;
-        }),
+        withFieldErrors(api.post('/blocklists', { name: name.trim(), url: url.trim() }), setErrors),
       `Source ${name} added.`,
     ).then((ok) => {
       if (ok) {
@@ -288,10 +285,7 @@ function ScheduleCard({ host }: { host?: string }) {
           setErrors({});
           run(
             () =>
-              api.put('/blocklists/schedule', cfg).catch((err: ApiError) => {
-                setErrors(err.fields);
-                throw err;
-              }),
+              withFieldErrors(api.put('/blocklists/schedule', cfg), setErrors),
             'Schedule saved.',
           ).then((ok) => ok && data.reload());
         }}

@@ -1,6 +1,6 @@
 // Action editor: the action list and the commands and parameters of one action.
 import { useEffect, useState } from 'preact/hooks';
-import { api, type ApiError } from '../../lib/api';
+import { api, withFieldErrors } from '../../lib/api';
 import { useAction, useAsync } from '../../lib/hooks';
 import { listSome } from '../../lib/format';
 import type { Route } from '../../lib/url';
@@ -70,10 +70,7 @@ function ActionEditor({ name }: { name: string }) {
           setErrors({});
           run(
             () =>
-              api.put(`/config/actions/${enc}`, changes).catch((err: ApiError) => {
-                setErrors(err.fields);
-                throw err;
-              }),
+              withFieldErrors(api.put(`/config/actions/${enc}`, changes), setErrors),
             `Action ${name} saved to action.d/${name}.local.`,
           ).then((ok) => ok && detail.reload());
         }}

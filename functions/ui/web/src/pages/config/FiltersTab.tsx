@@ -1,7 +1,7 @@
 // Filter editor: the filter list, the regexes of one filter, a new filter; a regex that does
 // not compile is reported by the server at its field.
 import { useEffect, useState } from 'preact/hooks';
-import { api, unwrapResult, type ApiError } from '../../lib/api';
+import { api, unwrapResult, withFieldErrors } from '../../lib/api';
 import { useAction, useAsync, type ActionState } from '../../lib/hooks';
 import { listSome } from '../../lib/format';
 import type { Route } from '../../lib/url';
@@ -48,10 +48,7 @@ function NewFilter({ onCreated }: { onCreated: (name: string) => void }) {
     setErrors({});
     run(
       () =>
-        api.post('/config/filters', { name: name.trim(), failregex: splitLines(regex) }).catch((err: ApiError) => {
-          setErrors(err.fields);
-          throw err;
-        }),
+        withFieldErrors(api.post('/config/filters', { name: name.trim(), failregex: splitLines(regex) }), setErrors),
       `Filter ${name} created.`,
     ).then((ok) => ok && onCreated(name.trim()));
   };
@@ -117,10 +114,7 @@ function FilterEditor({ name, onChanged, onDeleted }: { name: string; onChanged:
     setErrors({});
     run(
       () =>
-        api.put(`/config/filters/${enc}`, changes).catch((err: ApiError) => {
-          setErrors(err.fields);
-          throw err;
-        }),
+        withFieldErrors(api.put(`/config/filters/${enc}`, changes), setErrors),
       `Filter ${name} saved to filter.d/${name}.local.`,
     ).then((ok) => {
       if (ok) {

@@ -1,6 +1,6 @@
 // Global settings (fail2ban.local / jail.local [DEFAULT]), reload/restart and log flush.
 import { useEffect, useState } from 'preact/hooks';
-import { api, type ApiError } from '../../lib/api';
+import { api, withFieldErrors } from '../../lib/api';
 import { useAction, useAsync } from '../../lib/hooks';
 import { changedFields } from '../../lib/configKeys';
 import type { Route } from '../../lib/url';
@@ -98,10 +98,7 @@ export function GlobalTab({ route }: { route: Route }) {
             setErrors({});
             run(
               () =>
-                api.put('/config/global', changes).catch((err: ApiError) => {
-                  setErrors(err.fields);
-                  throw err;
-                }),
+                withFieldErrors(api.put('/config/global', changes), setErrors),
               'Global settings saved.',
             ).then((ok) => ok && data.reload());
           }}
