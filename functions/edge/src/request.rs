@@ -24,13 +24,18 @@ pub struct Incoming {
 /// The header that carries the request's correlation id, both ways.
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
 
+/// The first value of header `name` (lowercase) in `headers`, if it is text.
+pub fn header_text<'a>(headers: &'a [(String, Vec<u8>)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .and_then(|(_, v)| std::str::from_utf8(v).ok())
+}
+
 impl Incoming {
     /// The first value of header `name` (lowercase) as text.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+        header_text(&self.headers, name)
     }
 
     /// Every value of header `name` (lowercase) that is text.

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::forward::Upstream;
 use crate::merge::Merged;
-use crate::request::CORRELATION_HEADER;
+use crate::request::{header_text, CORRELATION_HEADER};
 
 /// A response, before it is written out. `S` is the transport's streamed body
 /// ([`crate::forward::Transport::Stream`]); replies the edge builds itself have none.
@@ -103,10 +103,7 @@ impl<S> Reply<S> {
 
     /// The first value of header `name`.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+        header_text(&self.headers, name)
     }
 
     fn set_default(&mut self, name: &str, value: &str) {

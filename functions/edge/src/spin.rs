@@ -31,8 +31,7 @@ use crate::config::Settings;
 use crate::forward::{Outbound, Transport, Unreachable, Upstream};
 use crate::handler;
 use crate::policy::Policy;
-use crate::request::Incoming;
-use crate::request::CORRELATION_HEADER;
+use crate::request::{header_text, Incoming, CORRELATION_HEADER};
 use crate::respond::{Body, Reply};
 
 /// Largest request body accepted (as the agent's default `max_body_bytes`).
@@ -134,10 +133,7 @@ impl Transport for SpinTransport {
         let stream = body
             .stream()
             .map_err(|()| Unreachable("answer body not readable".into()))?;
-        let length = headers
-            .iter()
-            .find(|(n, _)| n == "content-length")
-            .and_then(|(_, v)| std::str::from_utf8(v).ok()?.trim().parse().ok());
+        let length = header_text(&headers, "content-length").and_then(|v| v.trim().parse().ok());
         Ok(Upstream {
             status,
             headers,
