@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{
-    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
+    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
+    ProfilingStrategy, Store,
 };
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
@@ -116,7 +117,7 @@ impl Runtime {
     /// Compiled components are cached on disk (wasmtime's compilation cache, keyed by the
     /// component's bytes and the compiler settings), so only the first start after a rebuild
     /// pays for compilation.
-    pub fn new(cache: &CompileCache) -> Result<Self, EngineError> {
+    pub fn new(cache: &CompileCache, perf_map: bool) -> Result<Self, EngineError> {
         let setup = |e: wasmtime::Error| EngineError::Setup(format!("{e:#}"));
         let cache = match cache {
             CompileCache::Off => None,
@@ -127,11 +128,16 @@ impl Runtime {
                 Some(Cache::new(config).map_err(setup)?)
             }
         };
-        let engine = match Engine::new(config(true).cache(cache.clone())) {
+        let profiler = if perf_map {
+            ProfilingStrategy::PerfMap
+        } else {
+            ProfilingStrategy::None
+        };
+        let engine = match Engine::new(config(true).cache(cache.clone()).profiler(profiler)) {
             Ok(engine) => engine,
             Err(e) => {
                 tracing::warn!("pooling allocator unavailable ({e:#}); using on-demand allocation");
-                Engine::new(config(false).cache(cache)).map_err(setup)?
+                Engine::new(config(false).cache(cache).profiler(profiler)).map_err(setup)?
             }
         };
         let mut linker = Linker::new(&engine);

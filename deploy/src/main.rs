@@ -36,6 +36,9 @@ struct Args {
     /// Compile every component at start-up instead of using the compilation cache.
     #[arg(long)]
     no_cache: bool,
+    /// Write /tmp/perf-<pid>.map so `perf report` names the components' functions.
+    #[arg(long)]
+    perf_map: bool,
 }
 
 fn main() -> ExitCode {
@@ -83,6 +86,7 @@ async fn run(args: Args) -> Result<(), String> {
             (false, Some(dir)) => CompileCache::Dir(absolute(dir)),
             (false, None) => CompileCache::Default,
         },
+        perf_map: args.perf_map,
     };
     let app = tokio::task::spawn_blocking(move || App::load(&options))
         .await

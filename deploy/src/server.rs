@@ -49,6 +49,8 @@ pub struct AppOptions {
     pub variables: HashMap<String, String>,
     /// Compilation cache.
     pub cache: CompileCache,
+    /// Write `/tmp/perf-<pid>.map` so `perf` names the components' compiled functions.
+    pub perf_map: bool,
 }
 
 /// A loaded application: routes and pre-instantiated components.
@@ -98,7 +100,7 @@ impl App {
         };
         let outbound = Arc::new(Outbound::new(tls));
 
-        let runtime = Runtime::new(&options.cache).map_err(LoadError::new)?;
+        let runtime = Runtime::new(&options.cache, options.perf_map).map_err(LoadError::new)?;
         let mut components = Vec::new();
         let mut index_of = HashMap::new();
         for spec in &specs {

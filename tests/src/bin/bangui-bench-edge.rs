@@ -34,6 +34,9 @@ struct Args {
     /// The request of the throughput run.
     #[arg(long, default_value = "/api/v1/jails?host=agent1")]
     throughput_path: String,
+    /// Only time agent-only against the edge (one host) for this path, then stop.
+    #[arg(long, value_name = "PATH")]
+    pair: Option<String>,
 }
 
 /// A GET whose correlation id names the contender, so the agents' request logs
@@ -121,6 +124,26 @@ async fn main() {
         }
     );
 
+    if let Some(path) = &args.pair {
+        // Two contenders only: fewer processes between two edge calls, steadier figures for
+        // comparing two builds.
+        let single = format!("{path}?host=agent1");
+        let samples = interleaved(
+            args.rounds,
+            &mut [
+                call(|| get(agent, path, "agent-only")),
+                call(|| get(edge, &single, "edge")),
+            ],
+        )
+        .await;
+        let [agent_only, via_edge] = &samples[..] else {
+            unreachable!("two contenders")
+        };
+        println!("GET {path}");
+        row("(b) agent-only", agent_only, agent_only);
+        row("(c) edge -> agent1 (?host=agent1)", via_edge, agent_only);
+        return;
+    }
     for (title, path) in [
         ("GET /api/v1/jails", "/api/v1/jails"),
         ("GET /api/v1/bans/active", "/api/v1/bans/active"),
