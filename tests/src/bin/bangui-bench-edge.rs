@@ -84,6 +84,30 @@ fn row(name: &str, s: &Samples, base: &Samples) {
     );
 }
 
+/// CPU time used by the process's threads so far (`/proc/<pid>/task/*/schedstat`, ns).
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let mut ns = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+    {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+        ns += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(ns))
+}
+
+/// Prints the CPU time `pid` used per request since `before`, over `requests` requests.
+fn print_cpu(what: &str, pid: Option<u32>, before: Option<Duration>, requests: u64) {
+    let after = pid.and_then(cpu_time);
+    if let (Some(before), Some(after), Ok(n @ 1..)) = (before, after, u32::try_from(requests)) {
+        println!(
+            "  dev host CPU per {what}: {:.3} ms",
+            ms(after.saturating_sub(before) / n)
+        );
+    }
+}
+
 fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
@@ -128,11 +152,16 @@ async fn main() {
         // Two contenders only: fewer processes between two edge calls, steadier figures for
         // comparing two builds.
         let single = format!("{path}?host=agent1");
+        let sent = std::cell::Cell::new(0u64);
+        let cpu_before = edge.pid().and_then(cpu_time);
         let samples = interleaved(
             args.rounds,
             &mut [
                 call(|| get(agent, path, "agent-only")),
-                call(|| get(edge, &single, "edge")),
+                call(|| {
+                    sent.set(sent.get() + 1);
+                    get(edge, &single, "edge")
+                }),
             ],
         )
         .await;
@@ -142,6 +171,7 @@ async fn main() {
         println!("GET {path}");
         row("(b) agent-only", agent_only, agent_only);
         row("(c) edge -> agent1 (?host=agent1)", via_edge, agent_only);
+        print_cpu("edge request", edge.pid(), cpu_before, sent.get());
         return;
     }
     for (title, path) in [
@@ -236,6 +266,7 @@ async fn main() {
     row("component, 404 without the agent", component, host_only);
 
     // Throughput through the edge: `concurrency` clients for `seconds`.
+    let cpu_before = edge.pid().and_then(cpu_time);
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let mut tasks = Vec::new();
     for _ in 0..args.concurrency {
@@ -262,6 +293,7 @@ async fn main() {
         args.concurrency,
         args.seconds
     );
+    print_cpu("request", edge.pid(), cpu_before, total);
 
     let wasm_dir = bangui_tests::DevHost::manifest_path()
         .parent()
