@@ -133,11 +133,13 @@ impl Runtime {
         } else {
             ProfilingStrategy::None
         };
-        let engine = match Engine::new(config(true).cache(cache.clone()).profiler(profiler)) {
+        let make =
+            |pooling: bool| Engine::new(config(pooling).cache(cache.clone()).profiler(profiler));
+        let engine = match make(true) {
             Ok(engine) => engine,
             Err(e) => {
                 tracing::warn!("pooling allocator unavailable ({e:#}); using on-demand allocation");
-                Engine::new(config(false).cache(cache).profiler(profiler)).map_err(setup)?
+                make(false).map_err(setup)?
             }
         };
         let mut linker = Linker::new(&engine);

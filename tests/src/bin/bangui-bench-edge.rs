@@ -108,6 +108,23 @@ fn print_cpu(what: &str, pid: Option<u32>, before: Option<Duration>, requests: u
     }
 }
 
+/// `path` asked of agent1 alone through the edge.
+fn one_host(path: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}host=agent1")
+}
+
+/// Runs `base` and `other` interleaved and prints both under `title`, against `base`.
+async fn versus<'a>(rounds: usize, title: &str, base: (&str, Call<'a>), other: (&str, Call<'a>)) {
+    let samples = interleaved(rounds, &mut [base.1, other.1]).await;
+    let [base_samples, other_samples] = &samples[..] else {
+        unreachable!("two contenders")
+    };
+    println!("{title}");
+    row(base.0, base_samples, base_samples);
+    row(other.0, other_samples, base_samples);
+}
+
 fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
@@ -151,26 +168,22 @@ async fn main() {
     if let Some(path) = &args.pair {
         // Two contenders only: fewer processes between two edge calls, steadier figures for
         // comparing two builds.
-        let single = format!("{path}?host=agent1");
+        let single = one_host(path);
         let sent = std::cell::Cell::new(0u64);
         let cpu_before = edge.pid().and_then(cpu_time);
-        let samples = interleaved(
+        versus(
             args.rounds,
-            &mut [
-                call(|| get(agent, path, "agent-only")),
+            &format!("GET {path}"),
+            ("(b) agent-only", call(|| get(agent, path, "agent-only"))),
+            (
+                "(c) edge -> agent1 (?host=agent1)",
                 call(|| {
                     sent.set(sent.get() + 1);
                     get(edge, &single, "edge")
                 }),
-            ],
+            ),
         )
         .await;
-        let [agent_only, via_edge] = &samples[..] else {
-            unreachable!("two contenders")
-        };
-        println!("GET {path}");
-        row("(b) agent-only", agent_only, agent_only);
-        row("(c) edge -> agent1 (?host=agent1)", via_edge, agent_only);
         print_cpu("edge request", edge.pid(), cpu_before, sent.get());
         return;
     }
@@ -178,8 +191,7 @@ async fn main() {
         ("GET /api/v1/jails", "/api/v1/jails"),
         ("GET /api/v1/bans/active", "/api/v1/bans/active"),
     ] {
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let single = format!("{path}{sep}host=agent1");
+        let single = one_host(path);
         let direct_url = format!("{}{path}", fleet.control().edge_url);
         let token = agent.token().expect("control agent token");
         let raw: Call<'_> = if path.ends_with("jails") {
@@ -250,20 +262,19 @@ async fn main() {
     let plain = bangui_tests::api::http_client().no_proxy().build().unwrap();
     let health = format!("{}/.well-known/spin/health", edge.base_url());
     let unrouted = format!("{}/api/v1/jails/sshd/no/such/route", edge.base_url());
-    let samples = interleaved(
+    versus(
         args.rounds,
-        &mut [
+        "edge alone",
+        (
+            "dev host, no component",
             call(|| finish(plain.get(&health), "health", true)),
+        ),
+        (
+            "component, 404 without the agent",
             call(|| finish(plain.get(&unrouted), "404", false)),
-        ],
+        ),
     )
     .await;
-    let [host_only, component] = &samples[..] else {
-        unreachable!("two contenders")
-    };
-    println!("edge alone");
-    row("dev host, no component", host_only, host_only);
-    row("component, 404 without the agent", component, host_only);
 
     // Throughput through the edge: `concurrency` clients for `seconds`.
     let cpu_before = edge.pid().and_then(cpu_time);
