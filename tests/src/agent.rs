@@ -154,6 +154,13 @@ fn toml_path(path: &Path) -> String {
     toml_string(&path.display().to_string())
 }
 
+/// A fresh sandboxed fail2ban and an agent for it, with the default test config.
+pub fn sandbox_with_agent() -> (Fail2ban, Agent) {
+    let f2b = Fail2ban::start();
+    let agent = Agent::start(&f2b);
+    (f2b, agent)
+}
+
 // === impl Agent ===
 
 impl Agent {

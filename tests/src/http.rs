@@ -107,6 +107,9 @@ pub fn assert_field_error(response: &Response, status: u16, code: &str, field: &
     );
 }
 
+/// How long a state change may take to show up when polled.
+pub const POLL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Calls `probe` every 50 ms until it returns `Some`, at most `timeout`; panics naming `what`.
 pub async fn poll_until<T, F, Fut>(what: &str, timeout: std::time::Duration, mut probe: F) -> T
 where

@@ -26,14 +26,16 @@ pub mod http;
 mod process;
 pub mod service;
 
-pub use agent::{Agent, AgentConfig, TEST_PASSWORD};
+pub use agent::{sandbox_with_agent, Agent, AgentConfig, TEST_PASSWORD};
 pub use api::ApiClient;
 pub use devhost::{DevHost, DevHostConfig};
 pub use error::HarnessError;
 pub use fail2ban::{Fail2ban, Fail2banBuilder, LogFormat};
 pub use failgen::{FailureGenerator, FailureTarget};
 pub use fleet::{Fleet, FleetOptions, Member};
-pub use http::{assert_error, assert_field_error, assert_status, poll_until, Response};
+pub use http::{
+    assert_error, assert_field_error, assert_status, poll_until, Response, POLL_TIMEOUT,
+};
 pub use service::Service;
 
 /// Copies the directory tree `from` to `to` (created), for tests that need a writable copy of a

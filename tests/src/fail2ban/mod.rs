@@ -252,6 +252,15 @@ impl Fail2ban {
         out
     }
 
+    /// fail2ban's log level (`get loglevel` prints `Current logging level is 'INFO'`).
+    pub fn log_level(&self) -> String {
+        let out = self.client_ok(&["get", "loglevel"]);
+        out.split('\'')
+            .nth(1)
+            .unwrap_or_else(|| panic!("unexpected `get loglevel` output {out:?}"))
+            .to_owned()
+    }
+
     /// Like [`client`](Self::client), with stderr and the full exit status.
     pub fn client_output(&self, args: &[&str]) -> Output {
         Command::new(&self.client_bin)

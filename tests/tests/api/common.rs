@@ -3,22 +3,15 @@
 
 use std::time::Duration;
 
-use bangui_tests::{assert_error, Agent, Fail2ban, Response};
-pub use bangui_tests::{assert_field_error, poll_until};
+use bangui_tests::{assert_error, Fail2ban, Response};
+pub use bangui_tests::{assert_field_error, poll_until, POLL_TIMEOUT};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 /// How long a ban from log failures may take (polling backend, 1 s cycles).
 pub const BAN_TIMEOUT: Duration = Duration::from_secs(15);
-/// How long a state change may take to show up when polled.
-pub const POLL_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// A private fail2ban and an agent talking to it.
-pub fn start() -> (Fail2ban, Agent) {
-    let f2b = Fail2ban::start();
-    let agent = Agent::start(&f2b);
-    (f2b, agent)
-}
+pub use bangui_tests::sandbox_with_agent as start;
 
 /// Bans `ip` in `jail` through `fail2ban-client` (not through the agent).
 pub fn ban(f2b: &Fail2ban, jail: &str, ip: &str) {
@@ -53,15 +46,6 @@ pub fn ignore_self(f2b: &Fail2ban, jail: &str) -> bool {
         "False" => false,
         other => panic!("unexpected `get {jail} ignoreself` output {other:?}"),
     }
-}
-
-/// fail2ban's log level (`get loglevel` prints `Current logging level is 'INFO'`).
-pub fn log_level(f2b: &Fail2ban) -> String {
-    let out = f2b.client_ok(&["get", "loglevel"]);
-    out.split('\'')
-        .nth(1)
-        .unwrap_or_else(|| panic!("unexpected `get loglevel` output {out:?}"))
-        .to_owned()
 }
 
 /// The single value of a `get` whose output ends in `` `- VALUE `` (logtarget, dbpurgeage, ...)

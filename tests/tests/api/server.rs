@@ -4,8 +4,7 @@ use bangui_tests::{assert_error, assert_status, Agent, Fail2ban};
 use serde_json::{json, Value};
 
 use crate::common::{
-    assert_field_error, assert_unreachable, log_level, poll_until, server_value, start,
-    POLL_TIMEOUT,
+    assert_field_error, assert_unreachable, poll_until, server_value, start, POLL_TIMEOUT,
 };
 
 const SETTINGS: &str = "/api/v1/server/settings";
@@ -13,7 +12,7 @@ const SETTINGS: &str = "/api/v1/server/settings";
 /// fail2ban's server settings as `fail2ban-client get` prints them.
 fn f2b_settings(f2b: &Fail2ban) -> [String; 4] {
     [
-        log_level(f2b),
+        f2b.log_level(),
         server_value(f2b, "logtarget"),
         server_value(f2b, "dbpurgeage"),
         server_value(f2b, "dbmaxmatches"),
@@ -56,7 +55,7 @@ async fn put_log_level_changes_fail2ban() {
         assert_status(&r, 204);
         assert!(r.text.is_empty(), "204 has no body: {:?}", r.text);
         assert_eq!(settings(&agent).await["settings"]["log_level"], expected);
-        assert_eq!(log_level(&f2b), expected);
+        assert_eq!(f2b.log_level(), expected);
     }
 }
 
@@ -218,7 +217,7 @@ async fn put_is_all_or_nothing() {
         )
         .await;
     assert_field_error(&r, 400, "config_validation_failed", "log_target");
-    assert_eq!(log_level(&f2b), "INFO");
+    assert_eq!(f2b.log_level(), "INFO");
 
     let r = agent
         .put_json(
@@ -236,7 +235,7 @@ async fn put_is_all_or_nothing() {
         )
         .await;
     assert_status(&r, 400);
-    assert_eq!(log_level(&f2b), "INFO", "log_level was rolled back");
+    assert_eq!(f2b.log_level(), "INFO", "log_level was rolled back");
     assert_eq!(server_value(&f2b, "syslogsocket"), "auto");
     assert_eq!(f2b_settings(&f2b), before);
 }

@@ -2,30 +2,18 @@
 //! polling and error bodies.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-pub use bangui_tests::{assert_field_error, poll_until};
-use bangui_tests::{Agent, Fail2ban};
+use bangui_tests::Fail2ban;
+pub use bangui_tests::{assert_field_error, poll_until, POLL_TIMEOUT};
 
-pub const POLL_TIMEOUT: Duration = Duration::from_secs(10);
-
-pub fn start() -> (Fail2ban, Agent) {
-    let f2b = Fail2ban::start();
-    let agent = Agent::start(&f2b);
-    (f2b, agent)
-}
+/// A private fail2ban and an agent talking to it.
+pub use bangui_tests::sandbox_with_agent as start;
 
 /// The last value line of a `fail2ban-client get …` answer (`` `- VALUE `` or bare).
 pub fn get_value(f2b: &Fail2ban, args: &[&str]) -> String {
     let out = f2b.client_ok(args);
     let last = out.lines().last().unwrap_or_default().trim();
     last.strip_prefix("`- ").unwrap_or(last).trim().to_owned()
-}
-
-/// fail2ban's log level (`Current logging level is 'INFO'`).
-pub fn log_level(f2b: &Fail2ban) -> String {
-    let out = f2b.client_ok(&["get", "loglevel"]);
-    out.split('\'').nth(1).unwrap_or_default().to_owned()
 }
 
 /// The sandbox's pid file (`DIR/run/f2b.pid`, as the harness starts the server).

@@ -3,7 +3,7 @@
 use bangui_tests::{assert_error, assert_status};
 use serde_json::json;
 
-use crate::common::{assert_field_error, get_value, log_level, read, start};
+use crate::common::{assert_field_error, get_value, read, start};
 
 const GLOBAL: &str = "/api/v1/config/global";
 const RELOAD: &str = "/api/v1/config/reload";
@@ -58,7 +58,7 @@ async fn put_writes_both_files_applies_the_server_settings_and_reload_applies_th
     assert!(!needs_reload.contains("log_level"), "{needs_reload:?}");
 
     // The running server has the server settings now.
-    assert_eq!(log_level(&f2b), "DEBUG");
+    assert_eq!(f2b.log_level(), "DEBUG");
     assert!(get_value(&f2b, &["get", "dbpurgeage"]).starts_with("172800"));
     assert_eq!(get_value(&f2b, &["get", "dbmaxmatches"]), "20");
     // Both files carry the change; everything else in jail.local is still there.
@@ -139,7 +139,7 @@ async fn bad_values_are_400_naming_the_field_and_change_nothing() {
     }
     let after: Vec<String> = files.iter().map(|p| read(p)).collect();
     assert_eq!(after, before);
-    assert_eq!(log_level(&f2b), "INFO");
+    assert_eq!(f2b.log_level(), "INFO");
     // fail2ban's compound time values and host names are fine.
     let r = agent
         .put_json(
@@ -177,7 +177,7 @@ async fn a_change_that_breaks_the_configuration_is_rolled_back() {
     assert_eq!(r.json["metadata"]["rolled_back"], true, "{}", r.text);
     let after: Vec<String> = files.iter().map(|p| read(p)).collect();
     assert_eq!(after, before, "the files are back as they were");
-    assert_eq!(log_level(&f2b), "INFO", "nothing reached the server");
+    assert_eq!(f2b.log_level(), "INFO", "nothing reached the server");
 }
 
 #[tokio::test]
