@@ -261,6 +261,13 @@ impl Fail2ban {
             .to_owned()
     }
 
+    /// The value a `fail2ban-client get …` prints on its last line (`` `- VALUE `` or bare).
+    pub fn get_value(&self, args: &[&str]) -> String {
+        let out = self.client_ok(args);
+        let last = out.lines().last().unwrap_or_default().trim();
+        last.strip_prefix("`- ").unwrap_or(last).trim().to_owned()
+    }
+
     /// Like [`client`](Self::client), with stderr and the full exit status.
     pub fn client_output(&self, args: &[&str]) -> Output {
         Command::new(&self.client_bin)

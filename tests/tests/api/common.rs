@@ -10,6 +10,7 @@ use serde_json::Value;
 
 /// How long a ban from log failures may take (polling backend, 1 s cycles).
 pub const BAN_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// A private fail2ban and an agent talking to it.
 pub use bangui_tests::sandbox_with_agent as start;
 
@@ -51,9 +52,7 @@ pub fn ignore_self(f2b: &Fail2ban, jail: &str) -> bool {
 /// The single value of a `get` whose output ends in `` `- VALUE `` (logtarget, dbpurgeage, ...)
 /// or is the bare value (dbmaxmatches).
 pub fn server_value(f2b: &Fail2ban, key: &str) -> String {
-    let out = f2b.client_ok(&["get", key]);
-    let last = out.lines().last().unwrap_or_default().trim();
-    last.strip_prefix("`- ").unwrap_or(last).trim().to_owned()
+    f2b.get_value(&["get", key])
 }
 
 /// Appends `text` to the sandbox's `jail.local`.

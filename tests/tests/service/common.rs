@@ -1,5 +1,5 @@
-//! Helpers of the service tests: sandbox + agent, fail2ban state read with `fail2ban-client`,
-//! polling and error bodies.
+//! Helpers of the service tests: sandbox + agent, the sandbox's files, polling and error bodies
+//! (fail2ban's own state is read with `Fail2ban::get_value` and `Fail2ban::log_level`).
 
 use std::path::PathBuf;
 
@@ -8,13 +8,6 @@ pub use bangui_tests::{assert_field_error, poll_until, POLL_TIMEOUT};
 
 /// A private fail2ban and an agent talking to it.
 pub use bangui_tests::sandbox_with_agent as start;
-
-/// The last value line of a `fail2ban-client get …` answer (`` `- VALUE `` or bare).
-pub fn get_value(f2b: &Fail2ban, args: &[&str]) -> String {
-    let out = f2b.client_ok(args);
-    let last = out.lines().last().unwrap_or_default().trim();
-    last.strip_prefix("`- ").unwrap_or(last).trim().to_owned()
-}
 
 /// The sandbox's pid file (`DIR/run/f2b.pid`, as the harness starts the server).
 pub fn pid_file(f2b: &Fail2ban) -> PathBuf {

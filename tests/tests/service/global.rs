@@ -3,7 +3,7 @@
 use bangui_tests::{assert_error, assert_status};
 use serde_json::json;
 
-use crate::common::{assert_field_error, get_value, read, start};
+use crate::common::{assert_field_error, read, start};
 
 const GLOBAL: &str = "/api/v1/config/global";
 const RELOAD: &str = "/api/v1/config/reload";
@@ -59,8 +59,8 @@ async fn put_writes_both_files_applies_the_server_settings_and_reload_applies_th
 
     // The running server has the server settings now.
     assert_eq!(f2b.log_level(), "DEBUG");
-    assert!(get_value(&f2b, &["get", "dbpurgeage"]).starts_with("172800"));
-    assert_eq!(get_value(&f2b, &["get", "dbmaxmatches"]), "20");
+    assert!(f2b.get_value(&["get", "dbpurgeage"]).starts_with("172800"));
+    assert_eq!(f2b.get_value(&["get", "dbmaxmatches"]), "20");
     // Both files carry the change; everything else in jail.local is still there.
     let server_local = read(&f2b.config_dir().join("fail2ban.local"));
     assert!(server_local.contains("loglevel = DEBUG"), "{server_local}");
@@ -78,17 +78,17 @@ async fn put_writes_both_files_applies_the_server_settings_and_reload_applies_th
     assert!(jails.contains("[sshd]\nenabled = true\n"), "{jails}");
 
     // Jail defaults wait for a reload.
-    assert_eq!(get_value(&f2b, &["get", "sshd", "bantime"]), "600");
+    assert_eq!(f2b.get_value(&["get", "sshd", "bantime"]), "600");
     let g = agent.get(GLOBAL).await;
     assert_eq!(g.json["config"]["ban_time"], "1h");
     assert_eq!(g.json["runtime"]["log_level"], "DEBUG");
 
     let r = agent.post(RELOAD).await;
     assert_status(&r, 204);
-    assert_eq!(get_value(&f2b, &["get", "sshd", "bantime"]), "3600");
-    assert_eq!(get_value(&f2b, &["get", "sshd", "maxretry"]), "5");
+    assert_eq!(f2b.get_value(&["get", "sshd", "bantime"]), "3600");
+    assert_eq!(f2b.get_value(&["get", "sshd", "maxretry"]), "5");
     // f2btest sets its own bantime, which still wins.
-    assert_eq!(get_value(&f2b, &["get", "f2btest", "bantime"]), "3600");
+    assert_eq!(f2b.get_value(&["get", "f2btest", "bantime"]), "3600");
     let ignored = f2b.client_ok(&["get", "sshd", "ignoreip"]);
     assert!(ignored.contains("192.0.2.0/24"), "{ignored}");
 }

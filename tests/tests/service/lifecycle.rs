@@ -3,7 +3,7 @@
 use bangui_tests::{assert_error, assert_status, Agent, AgentConfig, Fail2ban, Response};
 use serde_json::json;
 
-use crate::common::{get_value, pid_file, poll_until, start, POLL_TIMEOUT};
+use crate::common::{pid_file, poll_until, start, POLL_TIMEOUT};
 
 const RELOAD: &str = "/api/v1/config/reload";
 const RESTART: &str = "/api/v1/config/restart";
@@ -97,7 +97,7 @@ async fn reload_applies_the_files_and_answers_204() {
     let r = agent.post(RELOAD).await;
     assert_status(&r, 204);
     assert!(r.text.is_empty());
-    assert_eq!(get_value(&f2b, &["get", "sshd", "maxretry"]), "7");
+    assert_eq!(f2b.get_value(&["get", "sshd", "maxretry"]), "7");
     assert_eq!(f2b.running_jails(), Ok(Fail2ban::builtin_jails()));
 }
 
@@ -118,7 +118,7 @@ async fn reload_of_a_broken_configuration_is_409_and_fail2ban_keeps_the_old_one(
     assert_error_mentions(&r, 409, "operation_failed", "nothing was reloaded");
     assert_eq!(f2b.running_jails(), Ok(Fail2ban::builtin_jails()));
     assert_eq!(
-        get_value(&f2b, &["get", "sshd", "maxretry"]),
+        f2b.get_value(&["get", "sshd", "maxretry"]),
         "3",
         "old config still runs"
     );
