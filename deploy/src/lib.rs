@@ -16,7 +16,8 @@
 //!   pooled connections with the `[[client_tls]]` client certificate ([`outbound`]);
 //! - mounts `files` directory mappings read-only into the component ([`files`]);
 //! - pre-instantiates every component (compiled code cached on disk by wasmtime's compilation
-//!   cache) and serves each request in a fresh instance ([`engine`], [`server`]).
+//!   cache) and serves each request in a fresh instance ([`engine`], [`server`]), on worker
+//!   threads that each run a request from start to end ([`worker`]).
 //!
 //! What it does not do: WASIp3 components (spin-sdk 6/7), key-value, SQLite, LLM, Redis, MQTT,
 //! file glob patterns, service chaining, component dependencies, WAGI, static responses, HTTPS
@@ -36,3 +37,4 @@ pub mod routes;
 pub mod runtime_config;
 pub mod server;
 pub mod variables;
+pub mod worker;

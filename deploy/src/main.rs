@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -39,6 +40,9 @@ struct Args {
     /// Write /tmp/perf-<pid>.map so `perf report` names the components' functions.
     #[arg(long)]
     perf_map: bool,
+    /// Worker threads serving requests (default: one per CPU).
+    #[arg(long, value_name = "N")]
+    workers: Option<NonZeroUsize>,
 }
 
 fn main() -> ExitCode {
@@ -50,7 +54,9 @@ fn main() -> ExitCode {
         )
         .init();
     let args = Args::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // This thread loads the app, accepts connections and waits for signals; the requests run
+    // on the app's worker threads, each with a runtime of its own.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -87,6 +93,7 @@ async fn run(args: Args) -> Result<(), String> {
             (false, None) => CompileCache::Default,
         },
         perf_map: args.perf_map,
+        workers: args.workers,
     };
     let app = tokio::task::spawn_blocking(move || App::load(&options))
         .await
@@ -103,16 +110,16 @@ async fn run(args: Args) -> Result<(), String> {
         components = ?app.component_ids().collect::<Vec<_>>(),
         "app loaded"
     );
+    let server = Arc::new(app)
+        .start(listener)
+        .map_err(|e| format!("cannot start the worker threads: {e}"))?;
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "bangui-devhost listening on http://{local}")
             .and_then(|()| stdout.flush())
             .map_err(|e| format!("cannot write to stdout: {e}"))?;
     }
-    Arc::new(app)
-        .serve(listener, shutdown_signal())
-        .await
-        .map_err(|e| format!("server failed: {e}"))?;
+    server.run(shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
 }

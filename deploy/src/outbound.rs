@@ -8,12 +8,15 @@
 //! - HTTPS uses the TLS configuration of the first `[[client_tls]]` entry naming the component
 //!   and the exact host, else the default (bundled webpki roots, no client certificate).
 //! - Connections are pooled and kept alive by `hyper_util`'s client, one client per TLS
-//!   configuration so a connection opened with one identity is never reused for another.
-//!   Sockets get `TCP_NODELAY`. HTTP/1.1 only.
+//!   configuration so a connection opened with one identity is never reused for another, and
+//!   one set of clients per server worker thread (see [`crate::worker`]) so a request's
+//!   connection is driven by the thread that serves it. Sockets get `TCP_NODELAY`. HTTP/1.1
+//!   only.
 //! - `RequestOptions` timeouts are honoured; each defaults to 600 s, like Spin.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -224,11 +227,31 @@ fn pooled_client(tls: Option<Arc<ClientConfig>>) -> PooledClient {
         .build(Connector { tls })
 }
 
-/// Outbound state shared by every component instance.
-pub struct Outbound {
+/// The pooled clients of one worker thread.
+struct Clients {
     http: PooledClient,
     /// Index 0: default TLS; index i + 1: `[[client_tls]]` entry i.
     https: Vec<PooledClient>,
+}
+
+impl Clients {
+    fn new(tls: &ClientTlsConfigs) -> Self {
+        let mut https = vec![pooled_client(Some(tls.config(TlsChoice::Default)))];
+        for i in 0..tls.len() {
+            https.push(pooled_client(Some(tls.config(TlsChoice::Entry(i)))));
+        }
+        Self {
+            http: pooled_client(None),
+            https,
+        }
+    }
+}
+
+/// Outbound state shared by every component instance.
+pub struct Outbound {
+    /// One set per worker thread: a pooled connection's I/O runs as a task of the runtime that
+    /// opened it, so sharing one pool between threads would hand every answer across threads.
+    clients: Vec<Clients>,
     tls: ClientTlsConfigs,
     self_origin: std::sync::OnceLock<Authority>,
 }
@@ -237,6 +260,7 @@ impl std::fmt::Debug for Outbound {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Outbound")
             .field("client_tls_entries", &self.tls.len())
+            .field("workers", &self.clients.len())
             .finish()
     }
 }
@@ -251,15 +275,11 @@ pub struct ComponentOutbound {
 }
 
 impl Outbound {
-    /// Builds the pooled clients for the given TLS configurations.
-    pub fn new(tls: ClientTlsConfigs) -> Self {
-        let mut https = vec![pooled_client(Some(tls.config(TlsChoice::Default)))];
-        for i in 0..tls.len() {
-            https.push(pooled_client(Some(tls.config(TlsChoice::Entry(i)))));
-        }
+    /// Builds the pooled clients for the given TLS configurations, one set for each of
+    /// `workers` worker threads.
+    pub fn new(tls: ClientTlsConfigs, workers: NonZeroUsize) -> Self {
         Self {
-            http: pooled_client(None),
-            https,
+            clients: (0..workers.get()).map(|_| Clients::new(&tls)).collect(),
             tls,
             self_origin: std::sync::OnceLock::new(),
         }
@@ -317,17 +337,18 @@ impl Outbound {
         // Like Spin: let the client write Host from the URI.
         request.headers_mut().remove(http::header::HOST);
 
+        let clients = &self.clients[crate::worker::current() % self.clients.len()];
         let use_tls = request.uri().scheme() == Some(&Scheme::HTTPS);
         let client = if use_tls {
             match self
                 .tls
                 .choose(&component.component_id, request.uri().host().unwrap_or(""))
             {
-                TlsChoice::Default => &self.https[0],
-                TlsChoice::Entry(i) => &self.https[i + 1],
+                TlsChoice::Default => &clients.https[0],
+                TlsChoice::Entry(i) => &clients.https[i + 1],
             }
         } else {
-            &self.http
+            &clients.http
         };
         let connect_timeout = options
             .and_then(|o| o.connect_timeout)

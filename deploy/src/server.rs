@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,17 +16,19 @@ use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpStream};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::allowed_hosts::AllowedHosts;
-use crate::engine::{CompileCache, InvokeError, LoadedComponent, Runtime};
+use crate::engine::{CompileCache, InstanceSetup, InvokeError, LoadedComponent, Runtime};
 use crate::files::{FileMount, Preopen};
 use crate::manifest::Manifest;
 use crate::outbound::{ComponentOutbound, Outbound};
 use crate::routes::{spin_headers, Router};
 use crate::runtime_config::{ClientTlsConfigs, RuntimeConfig};
 use crate::variables::{AppVariables, ComponentVariables};
+use crate::worker::Workers;
 
 /// Any start-up failure, with a message naming the file or setting involved.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +54,8 @@ pub struct AppOptions {
     pub cache: CompileCache,
     /// Write `/tmp/perf-<pid>.map` so `perf` names the components' compiled functions.
     pub perf_map: bool,
+    /// Worker threads serving requests (default: one per CPU).
+    pub workers: Option<NonZeroUsize>,
 }
 
 /// A loaded application: routes and pre-instantiated components.
@@ -60,6 +65,7 @@ pub struct App {
     router: Router,
     components: Vec<LoadedComponent>,
     outbound: Arc<Outbound>,
+    workers: NonZeroUsize,
 }
 
 impl App {
@@ -98,7 +104,10 @@ impl App {
             }
             None => ClientTlsConfigs::empty().map_err(LoadError)?,
         };
-        let outbound = Arc::new(Outbound::new(tls));
+        let workers = options
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN));
+        let outbound = Arc::new(Outbound::new(tls, workers));
 
         let runtime = Runtime::new(&options.cache, options.perf_map).map_err(LoadError::new)?;
         let mut components = Vec::new();
@@ -114,21 +123,21 @@ impl App {
             let allowed = AllowedHosts::parse(&spec.allowed_outbound_hosts, &app_vars)
                 .map_err(|e| LoadError(format!("component {:?}: {e}", spec.id)))?;
             let files = preopens(&spec.id, &spec.files, manifest_dir)?;
+            let setup = InstanceSetup {
+                environment: spec
+                    .environment
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                files,
+                variables,
+                outbound: ComponentOutbound {
+                    component_id: spec.id.clone(),
+                    allowed,
+                },
+            };
             let loaded = runtime
-                .load(
-                    &spec.id,
-                    &spec.source,
-                    spec.environment
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                    files,
-                    variables,
-                    ComponentOutbound {
-                        component_id: spec.id.clone(),
-                        allowed,
-                    },
-                )
+                .load(&spec.id, &spec.source, setup, outbound.clone(), workers)
                 .map_err(LoadError::new)?;
             tracing::info!(
                 component = %spec.id,
@@ -156,56 +165,40 @@ impl App {
             router,
             components,
             outbound,
+            workers,
         })
     }
 
-    /// Serves until `shutdown` resolves, then waits briefly for open connections.
-    pub async fn serve(
-        self: Arc<Self>,
-        listener: TcpListener,
-        shutdown: impl std::future::Future<Output = ()>,
-    ) -> std::io::Result<()> {
-        let local = listener.local_addr()?;
-        self.outbound.set_self_origin(local);
-        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-        tokio::pin!(shutdown);
-        loop {
-            let (stream, client_addr) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(pair) => pair,
-                    Err(e) => {
-                        tracing::warn!("accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                },
-                () = &mut shutdown => break,
-            };
-            if let Err(e) = stream.set_nodelay(true) {
-                tracing::debug!("set_nodelay failed: {e}");
+    /// Starts the app's worker threads behind `listener`; [`Server::run`] then accepts.
+    pub fn start(self: Arc<Self>, listener: TcpListener) -> std::io::Result<Server> {
+        self.outbound.set_self_origin(listener.local_addr()?);
+        let workers = Workers::start(self.workers, &self)?;
+        Ok(Server { listener, workers })
+    }
+
+    /// Serves one client connection as a task of the calling thread's runtime.
+    pub(crate) fn serve_connection(
+        self: &Arc<Self>,
+        stream: TcpStream,
+        client_addr: SocketAddr,
+        graceful: &GracefulShutdown,
+    ) {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!("set_nodelay failed: {e}");
+        }
+        let app = self.clone();
+        let service = service_fn(move |req: Request<Incoming>| {
+            let app = app.clone();
+            async move { Ok::<_, Infallible>(app.handle(req, client_addr).await) }
+        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!("connection error: {e}");
             }
-            let app = self.clone();
-            let service = service_fn(move |req: Request<Incoming>| {
-                let app = app.clone();
-                async move { Ok::<_, Infallible>(app.handle(req, client_addr).await) }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            let conn = graceful.watch(conn);
-            tokio::spawn(async move {
-                if let Err(e) = conn.await {
-                    tracing::debug!("connection error: {e}");
-                }
-            });
-        }
-        drop(listener);
-        if tokio::time::timeout(Duration::from_secs(5), graceful.shutdown())
-            .await
-            .is_err()
-        {
-            tracing::warn!("connections still open after 5 s; exiting anyway");
-        }
-        Ok(())
+        });
     }
 
     /// Handles one request: well-known paths, routing, Spin headers, the component call.
@@ -283,9 +276,7 @@ impl App {
             }
         }
         let method = parts.method.clone();
-        let result = component
-            .handle(&self.outbound, Request::from_parts(parts, body))
-            .await;
+        let result = component.handle(Request::from_parts(parts, body)).await;
         let response = match result {
             Ok(response) => response,
             Err(InvokeError::ErrorCode(code)) => {
@@ -316,6 +307,36 @@ impl App {
     /// Component ids in load order.
     pub fn component_ids(&self) -> impl Iterator<Item = &str> {
         self.components.iter().map(|c| c.id.as_str())
+    }
+}
+
+/// A started app: its listener and running worker threads.
+pub struct Server {
+    listener: TcpListener,
+    workers: Workers,
+}
+
+impl Server {
+    /// Accepts until `shutdown` resolves, handing each connection to a worker thread in turn;
+    /// then waits briefly for open connections.
+    pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            let (stream, client_addr) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            self.workers.hand_out(stream, client_addr);
+        }
+        drop(self.listener);
+        self.workers.stop().await;
     }
 }
 

@@ -41,7 +41,13 @@ source = "{wasm}"
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn routing_precedence_spin_headers_and_clean_shutdown() {
-    let mut host = DevHost::start(ROUTES, None, &[], &[]);
+    let mut host = DevHost::start(ROUTES, None, &[], &["--workers", "3"]);
+    let workers: Vec<String> = host
+        .thread_names()
+        .into_iter()
+        .filter(|n| n.starts_with("worker-"))
+        .collect();
+    assert_eq!(workers, ["worker-0", "worker-1", "worker-2"]);
     for (path, matched, path_info) in [
         ("/api/x/y", "/api/...", "/x/y"),
         ("/api", "/api/...", ""),
@@ -238,7 +244,7 @@ async fn outbound_allowed_hosts_mtls_pooling_and_concurrency() {
             "\"edge-key.pem\"",
             &format!("{:?}", certs.path().join("edge-key.pem")),
         );
-    let host = DevHost::start(&manifest, Some(&rc), &[], &[]);
+    let host = DevHost::start(&manifest, Some(&rc), &[], &["--workers", "2"]);
 
     // Allowed plain HTTP.
     let url = format!("http://127.0.0.1:{}/hi", plain_addr.port());
@@ -270,8 +276,9 @@ async fn outbound_allowed_hosts_mtls_pooling_and_concurrency() {
     assert_eq!(r["fetch"][0]["err"], "Http(ErrorCode::HttpRequestDenied)");
     assert_eq!(plain.accepts.load(Ordering::SeqCst), 1);
 
-    // mTLS with the [[client_tls]] identity, allowed through a templated host; sequential
-    // requests reuse one pooled connection.
+    // mTLS with the [[client_tls]] identity, allowed through a templated host. Each probe
+    // comes on a new client connection, handed to the two workers in turn; each worker
+    // opens one connection to the upstream and reuses it.
     let url = format!("https://localhost:{}/hello", tls_addr.port());
     for i in 1..=6 {
         let r = host.probe("/edge/x", &[("x-probe-fetch", &url)]).await;
@@ -280,8 +287,8 @@ async fn outbound_allowed_hosts_mtls_pooling_and_concurrency() {
     }
     assert_eq!(
         tls.accepts.load(Ordering::SeqCst),
-        1,
-        "connections were not pooled"
+        2,
+        "connections were not pooled per worker"
     );
 
     // Two joined sends are in flight at the same time.

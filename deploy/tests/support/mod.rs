@@ -182,6 +182,19 @@ impl DevHost {
             .unwrap_or_default()
     }
 
+    /// Names of the host's threads, sorted (Linux: `/proc/<pid>/task/*/comm`).
+    pub fn thread_names(&self) -> Vec<String> {
+        let pid = self.child.as_ref().expect("running").id();
+        let mut names: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .unwrap()
+            .flatten()
+            .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
+            .map(|name| name.trim_end().to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     pub fn terminate(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("running");
