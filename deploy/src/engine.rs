@@ -314,7 +314,7 @@ impl InstanceMaker {
     }
 
     fn spare(&self) -> &Mutex<Option<Ready>> {
-        &self.spares[crate::worker::current() % self.spares.len()]
+        crate::worker::own(&self.spares)
     }
 
     /// This worker's spare instance, or a new one.

@@ -337,7 +337,7 @@ impl Outbound {
         // Like Spin: let the client write Host from the URI.
         request.headers_mut().remove(http::header::HOST);
 
-        let clients = &self.clients[crate::worker::current() % self.clients.len()];
+        let clients = crate::worker::own(&self.clients);
         let use_tls = request.uri().scheme() == Some(&Scheme::HTTPS);
         let client = if use_tls {
             match self

@@ -32,6 +32,16 @@ pub fn current() -> usize {
     INDEX.with(Cell::get)
 }
 
+/// The calling worker's entry of `per_worker` (one entry per worker thread; any other thread
+/// gets the first).
+///
+/// # Panics
+///
+/// If `per_worker` is empty.
+pub fn own<T>(per_worker: &[T]) -> &T {
+    &per_worker[current() % per_worker.len()]
+}
+
 /// An accepted connection on its way to a worker.
 struct Accepted {
     stream: std::net::TcpStream,
