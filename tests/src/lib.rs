@@ -24,6 +24,7 @@ pub mod failgen;
 pub mod fleet;
 pub mod http;
 mod process;
+pub mod relay;
 pub mod service;
 
 pub use agent::{sandbox_with_agent, Agent, AgentConfig, TEST_PASSWORD};

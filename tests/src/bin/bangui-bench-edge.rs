@@ -2,7 +2,8 @@
 //! agent's socket client in this process, (b) the agent's own HTTP listener (agent-only), and
 //! (c) the edge — the dev host running the release components — forwarding over mTLS, for one
 //! host and fanned out to two; beside them agent1's mTLS edge listener called directly (the hop
-//! the dev host makes) and the edge's fixed cost (the dev host alone, a component answering
+//! the dev host makes), a plain relay process making that hop with none of the edge's machinery
+//! (`bangui_tests::relay`), and the edge's fixed cost (the dev host alone, a component answering
 //! without the agent). The contenders run interleaved, round by round. Prints p50/p99 and
 //! ratios, edge throughput, component sizes and the dev host's RSS.
 //!
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 use bangui_agent::fail2ban::{Client, Command, JailKey};
 use bangui_shared::validate::JailName;
 use bangui_tests::bench::{call, interleaved, ms, Call, Samples};
+use bangui_tests::relay::{self, RelayProcess};
 use bangui_tests::{ApiClient, Fleet};
 use clap::Parser;
 
@@ -37,6 +39,12 @@ struct Args {
     /// Only time agent-only against the edge (one host) for this path, then stop.
     #[arg(long, value_name = "PATH")]
     pair: Option<String>,
+    /// Internal: run as the plain relay to this agent URL (the benchmark starts itself so).
+    #[arg(long, hide = true, value_name = "URL", requires = "relay_certs")]
+    relay: Option<String>,
+    /// Internal: the fleet certificates directory of the relay.
+    #[arg(long, hide = true, value_name = "DIR")]
+    relay_certs: Option<std::path::PathBuf>,
 }
 
 /// A GET whose correlation id names the contender, so the agents' request logs
@@ -58,20 +66,6 @@ async fn finish(req: reqwest::RequestBuilder, path: &str, success: bool) {
         resp.status()
     );
     std::hint::black_box(resp.bytes().await.expect("body"));
-}
-
-/// A client of an agent's edge listener holding the edge's certificate: the hop the dev host
-/// makes, without the dev host.
-fn edge_identity_client(certs: &std::path::Path) -> reqwest::Client {
-    let read = |f: &str| std::fs::read(certs.join(f)).expect("fleet certificate");
-    let mut pem = read("edge.pem");
-    pem.extend(read("edge.key"));
-    bangui_tests::api::http_client()
-        .no_proxy()
-        .tls_certs_only([reqwest::Certificate::from_pem(&read("ca.pem")).expect("ca.pem")])
-        .identity(reqwest::Identity::from_pem(&pem).expect("edge identity"))
-        .build()
-        .expect("mTLS client")
 }
 
 fn row(name: &str, s: &Samples, base: &Samples) {
@@ -133,16 +127,28 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let args = Args::parse();
+    if let (Some(upstream), Some(certs)) = (&args.relay, &args.relay_certs) {
+        if let Err(e) = relay::serve(upstream, certs) {
+            eprintln!("bangui-bench-edge relay: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    tokio::runtime::Runtime::new()
+        .expect("tokio runtime")
+        .block_on(bench(args));
+}
+
+async fn bench(args: Args) {
     let fleet = Fleet::start(2);
     let agent = &fleet.control().agent;
     let edge = &fleet.devhost;
     let f2b = &fleet.control().fail2ban;
     let client = Client::new(f2b.socket(), Duration::from_secs(30), 4);
     let sshd: JailName = "sshd".parse().unwrap();
-    let mtls = edge_identity_client(&fleet.certs_dir);
+    let mtls = relay::edge_identity_client(&fleet.certs_dir);
 
     let ips: Vec<std::net::IpAddr> = (0..args.bans)
         .map(|i| std::net::IpAddr::from([10, 1, (i >> 8) as u8, i as u8]))
@@ -187,6 +193,24 @@ async fn main() {
         print_cpu("edge request", edge.pid(), cpu_before, sent.get());
         return;
     }
+    // One more mTLS hop and nothing else, in its own process like the dev host.
+    let exe = std::env::current_exe().expect("own path");
+    let relay_process = RelayProcess::start(
+        &exe,
+        &[
+            "--relay".as_ref(),
+            fleet.control().edge_url.as_ref(),
+            "--relay-certs".as_ref(),
+            fleet.certs_dir.as_os_str(),
+        ],
+    );
+    let relayed = ApiClient::new(&relay_process.base_url(), Default::default());
+    relayed.set_token(agent.token());
+    println!(
+        "plain relay {} -> {}",
+        relay_process.base_url(),
+        fleet.control().edge_url
+    );
     for (title, path) in [
         ("GET /api/v1/jails", "/api/v1/jails"),
         ("GET /api/v1/bans/active", "/api/v1/bans/active"),
@@ -236,24 +260,31 @@ async fn main() {
                         true,
                     )
                 }),
+                call(|| get(&relayed, path, "relay")),
                 call(|| get(edge, &single, "edge")),
                 call(|| get(edge, path, "fan-out")),
             ],
         )
         .await;
-        let [raw, agent_only, direct, via_edge, fleet_view] = &samples[..] else {
-            unreachable!("five contenders")
+        let [raw, agent_only, direct, relay, via_edge, fleet_view] = &samples[..] else {
+            unreachable!("six contenders")
         };
         println!("{title}");
         row("(a) raw socket client", raw, raw);
         row("(b) agent-only", agent_only, raw);
         row("    agent1's edge listener, mTLS", direct, raw);
+        row("    plain relay -> agent1 (no wasm)", relay, raw);
         row("(c) edge -> agent1 (?host=agent1)", via_edge, raw);
         row("    edge fan-out to 2 agents", fleet_view, raw);
         println!(
             "  edge adds {:.3} ms p50 over agent-only (goal <= 1 ms); fan-out / single host = {:.2} (goal <= 1.3)",
             ms(via_edge.p50()) - ms(agent_only.p50()),
             fleet_view.p50().as_secs_f64() / via_edge.p50().as_secs_f64()
+        );
+        println!(
+            "  of that, one more mTLS hop (the plain relay) adds {:.3} ms; the edge {:.3} ms more",
+            ms(relay.p50()) - ms(agent_only.p50()),
+            ms(via_edge.p50()) - ms(relay.p50()),
         );
     }
 

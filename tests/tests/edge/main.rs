@@ -5,5 +5,6 @@
 //! concurrently.
 
 mod fleet_views;
+mod relay;
 mod routes;
 mod sessions;
