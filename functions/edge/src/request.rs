@@ -32,6 +32,17 @@ pub fn header_text<'a>(headers: &'a [(String, Vec<u8>)], name: &str) -> Option<&
         .and_then(|(_, v)| std::str::from_utf8(v).ok())
 }
 
+/// Whether a request with this method and these headers (lowercase names) can carry a body. A
+/// GET or HEAD without `Content-Length` or `Transfer-Encoding` has none (RFC 9112 §6.3), so the
+/// component need not wait on the host for the end of an empty stream: that wait is a trip
+/// through the host's executor on every read-only request.
+pub fn may_have_body(method: &str, headers: &[(String, Vec<u8>)]) -> bool {
+    !matches!(method, "GET" | "HEAD")
+        || headers
+            .iter()
+            .any(|(n, _)| n == "content-length" || n == "transfer-encoding")
+}
+
 impl Incoming {
     /// The first value of header `name` (lowercase) as text.
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -197,6 +208,20 @@ mod tests {
             body: Vec::new(),
             client_addr: addr.map(str::to_owned),
             body_error: None,
+        }
+    }
+
+    #[test]
+    fn only_reads_without_framing_headers_have_no_body() {
+        let none: Vec<(String, Vec<u8>)> = vec![("accept".into(), b"*/*".to_vec())];
+        let sized = vec![("content-length".into(), b"2".to_vec())];
+        let chunked = vec![("transfer-encoding".into(), b"chunked".to_vec())];
+        assert!(!may_have_body("GET", &none));
+        assert!(!may_have_body("HEAD", &none));
+        assert!(may_have_body("GET", &sized));
+        assert!(may_have_body("GET", &chunked));
+        for method in ["POST", "PUT", "DELETE", "PATCH", "get"] {
+            assert!(may_have_body(method, &none), "{method}");
         }
     }
 

@@ -31,7 +31,7 @@ use crate::config::Settings;
 use crate::forward::{Outbound, Transport, Unreachable, Upstream};
 use crate::handler;
 use crate::policy::Policy;
-use crate::request::{header_text, Incoming, CORRELATION_HEADER};
+use crate::request::{header_text, may_have_body, Incoming, CORRELATION_HEADER};
 use crate::respond::{Body, Reply};
 
 /// Largest request body accepted (as the agent's default `max_body_bytes`).
@@ -72,27 +72,11 @@ async fn read(req: IncomingRequest) -> Incoming {
         .rev()
         .find(|(n, _)| n == "spin-client-addr")
         .and_then(|(_, v)| String::from_utf8(v.clone()).ok());
-    let mut body = Vec::new();
-    let mut body_error = None;
-    let mut stream = pin!(req.into_body_stream());
-    while let Some(chunk) = stream.next().await {
-        match chunk {
-            Ok(c) if body.len() + c.len() > MAX_BODY_BYTES => {
-                body_error = Some(ApiError::new(
-                    ErrorCode::PayloadTooLarge,
-                    format!("request body larger than {MAX_BODY_BYTES} bytes"),
-                ));
-                break;
-            }
-            Ok(c) => body.extend(c),
-            Err(e) => {
-                body_error = Some(ApiError::invalid_body(format!(
-                    "cannot read request body: {e:?}"
-                )));
-                break;
-            }
-        }
-    }
+    let (body, body_error) = if may_have_body(&method, &headers) {
+        read_body(req).await
+    } else {
+        (Vec::new(), None)
+    };
     Incoming {
         method,
         path,
@@ -102,6 +86,29 @@ async fn read(req: IncomingRequest) -> Incoming {
         client_addr,
         body_error,
     }
+}
+
+/// The request body, up to [`MAX_BODY_BYTES`], or why it could not be read.
+async fn read_body(req: IncomingRequest) -> (Vec<u8>, Option<ApiError>) {
+    let mut body = Vec::new();
+    let mut stream = pin!(req.into_body_stream());
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(c) if body.len() + c.len() > MAX_BODY_BYTES => {
+                let err = ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("request body larger than {MAX_BODY_BYTES} bytes"),
+                );
+                return (body, Some(err));
+            }
+            Ok(c) => body.extend(c),
+            Err(e) => {
+                let err = ApiError::invalid_body(format!("cannot read request body: {e:?}"));
+                return (body, Some(err));
+            }
+        }
+    }
+    (body, None)
 }
 
 /// Outbound HTTP through Spin (`allowed_outbound_hosts` and `[[client_tls]]` apply).
