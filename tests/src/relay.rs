@@ -174,11 +174,6 @@ impl RelayProcess {
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
-
-    /// The process id, for CPU accounting.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
 }
 
 impl Drop for RelayProcess {
