@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: what the edge adds (dev host + components + mTLS) over agent-only and the raw
-# fail2ban socket, fan-out to two agents, edge throughput, component sizes, dev host RSS.
+# fail2ban socket, beside a plain relay making the same hop; fan-out to two agents, edge
+# throughput, component sizes, dev host RSS.
 # Builds release binaries and the components first; the fleet takes free edge ports in 8660..8700.
 set -euo pipefail
 cd "$(dirname "$0")/.."

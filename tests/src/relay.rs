@@ -24,6 +24,9 @@ use tokio::sync::mpsc;
 
 /// Request headers passed on to the agent; the edge sets the same ones.
 const PASSED_ON: [&str; 3] = ["authorization", "accept", "x-correlation-id"];
+/// The session key sent to an agent's edge listener by the benchmark's direct calls and the
+/// relay, which have no session of their own (the edge sends the verified session's key).
+pub const NO_SESSION_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 /// Response headers that belong to one connection, not to the answer.
 const HOP_BY_HOP: [&str; 3] = ["connection", "keep-alive", "transfer-encoding"];
 
@@ -87,7 +90,7 @@ async fn forward(
     let mut out = client
         .get(format!("{upstream}{target}"))
         .header("x-forwarded-for", peer.ip().to_string())
-        .header(bangui_shared::edge_headers::SESSION, "0".repeat(64));
+        .header(bangui_shared::edge_headers::SESSION, NO_SESSION_KEY);
     for name in PASSED_ON {
         if let Some(value) = req.headers().get(name) {
             out = out.header(name, value.clone());

@@ -252,10 +252,7 @@ async fn bench(args: Args) {
                             .header("accept", "application/json")
                             .header("x-correlation-id", "mtls")
                             .header("x-forwarded-for", "127.0.0.1")
-                            .header(
-                                "x-bangui-session",
-                                "0000000000000000000000000000000000000000000000000000000000000000",
-                            ),
+                            .header(bangui_shared::edge_headers::SESSION, relay::NO_SESSION_KEY),
                         path,
                         true,
                     )
