@@ -310,14 +310,16 @@ async fn send_now(
     let _ = options.set_connect_timeout(Some(nanos(r.timeouts.connect)));
     let _ = options.set_first_byte_timeout(Some(nanos(r.timeouts.first_byte)));
     let _ = options.set_between_bytes_timeout(Some(nanos(r.timeouts.between_bytes)));
-    let mut body = request.take_body();
+    // A request without body bytes gets no body resource: the host then sends it as complete
+    // at once, and the component saves the calls that open, finish and drop one.
+    let body = (!r.body.is_empty()).then(|| request.take_body());
     let pending = outgoing_handler::handle(request, Some(options)).map_err(|e| describe(&e))?;
-    if !r.body.is_empty() {
+    if let Some(mut body) = body {
         body.send(r.body)
             .await
             .map_err(|e| Unreachable(format!("cannot send the request body: {e:?}")))?;
+        drop(body); // finishes the body
     }
-    drop(body); // finishes the body
     let response = incoming_response(pending).await.map_err(|e| describe(&e))?;
     let status = response.status();
     let headers = response
@@ -333,7 +335,8 @@ fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// Waits for the response head, registering its pollable with Spin's executor.
+/// Waits for the response head. Its pollable is registered once (see [`Registration`]): it is
+/// ready exactly when `get` has the answer.
 fn incoming_response(
     pending: FutureIncomingResponse,
 ) -> impl Future<Output = Result<IncomingResponse, WasiError>> {
@@ -344,33 +347,49 @@ fn incoming_response(
             "response already taken".into(),
         )))),
         None => {
-            registration.wait(pending.subscribe(), cx);
+            registration.wait_once(|| pending.subscribe(), cx);
             Poll::Pending
         }
     })
 }
 
-/// Resolves at `deadline`: a monotonic-clock pollable, registered anew on each poll (the
-/// executor consumes registrations).
+/// Resolves at `deadline`. The clock pollable is registered once (see [`Registration`]); each
+/// poll only reads the clock.
 fn sleep_until(deadline: u64) -> impl Future<Output = ()> {
     let mut registration = Registration::default();
     future::poll_fn(move |cx| {
         if monotonic_clock::now() >= deadline {
             return Poll::Ready(());
         }
-        registration.wait(monotonic_clock::subscribe_instant(deadline), cx);
+        registration.wait_once(|| monotonic_clock::subscribe_instant(deadline), cx);
         Poll::Pending
     })
 }
 
 /// A pollable registered with Spin's executor; dropping it (or registering the next one)
 /// withdraws it.
+///
+/// Spin's executor keeps a registration until its pollable is ready, and polls the whole task
+/// whichever pollable woke it. A future whose pollable is ready exactly when the future can
+/// finish therefore registers once ([`Registration::wait_once`]) instead of on every poll, which
+/// would cost a new pollable and the drop of the old one (two host calls) per round.
 #[derive(Default)]
 struct Registration(Option<spin_executor::CancelOnDropToken>);
 
 impl Registration {
     fn wait(&mut self, pollable: wasi::io::poll::Pollable, cx: &mut std::task::Context<'_>) {
         self.0 = Some(spin_executor::push_waker_and_get_token(pollable, cx.waker().clone()).into());
+    }
+
+    /// Registers the pollable `subscribe` makes, unless one is registered already.
+    fn wait_once(
+        &mut self,
+        subscribe: impl FnOnce() -> wasi::io::poll::Pollable,
+        cx: &mut std::task::Context<'_>,
+    ) {
+        if self.0.is_none() {
+            self.wait(subscribe(), cx);
+        }
     }
 }
 
