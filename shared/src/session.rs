@@ -1,4 +1,4 @@
-//! Session tokens: HS256 JWTs carrying a session id, issued-at and expiry.
+//! Session tokens: HS256 JWTs (RFC 7519) carrying a session id, issued-at and expiry.
 //!
 //! The agent issues tokens; the agent and the edge verify them with the deployment's signing key.
 //! The session id inside a token is a random secret: the agent's store keeps only its SHA-256
@@ -6,15 +6,18 @@
 //! checks the signature and the expiry only — whether the session is still live (not logged out,
 //! not replaced by a newer login) is the store's answer.
 //!
-//! jsonwebtoken's own providers link RSA/EC code (or need aws-lc, which does not build for wasm);
-//! this module installs a small HS256-only provider on `hmac` + `sha2` instead.
+//! Only HS256 is spoken, so the three parts of a token are written and read here, on `hmac` +
+//! `sha2`, rather than through a general JWT library: the edge checks a token at the start of
+//! every request in a fresh component instance, and a general library's header model (key sets,
+//! certificate chains, every algorithm) made that check take several times longer and each
+//! component 78 KB larger. The signature is checked, in constant time, over the exact bytes
+//! received before any part is parsed; the header must name HS256. Tokens are byte for byte
+//! what the library issued before, so sessions survive an upgrade.
 
-use std::sync::OnceLock;
-
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
-use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
-use jsonwebtoken::errors::{ErrorKind, Result as JwtResult};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -23,6 +26,12 @@ pub const COOKIE_NAME: &str = "bangui_session";
 
 /// Shortest accepted signing key.
 pub const MIN_KEY_BYTES: usize = 32;
+
+/// Longest token looked at (ours are ~170 bytes).
+const MAX_TOKEN_BYTES: usize = 4096;
+
+/// The protected header of every token issued here.
+const HEADER_JSON: &str = r#"{"typ":"JWT","alg":"HS256"}"#;
 
 /// What a token says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,41 +62,45 @@ pub enum TokenError {
 
 /// The SHA-256 (hex) of a session id: how the store names a session.
 pub fn session_key(sid: &str) -> String {
-    let digest = Sha256::digest(sid.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    Sha256::digest(sid.as_bytes())
+        .iter()
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 0x0f)]])
+        .map(char::from)
+        .collect()
 }
 
 /// Signs claims with `key`.
 pub fn sign(claims: &Claims, key: &[u8]) -> Result<String, TokenError> {
-    ensure_provider();
-    if key.len() < MIN_KEY_BYTES {
-        return Err(TokenError::WeakKey);
-    }
-    let key = EncodingKey::from_secret(key).map_err(|_| TokenError::WeakKey)?;
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &key)
-        .map_err(|_| TokenError::Signing)
+    let payload = serde_json::to_vec(claims).map_err(|_| TokenError::Signing)?;
+    let mut token = URL_SAFE_NO_PAD.encode(HEADER_JSON);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(payload, &mut token);
+    let signature = hs256(key, token.as_bytes())?.finalize().into_bytes();
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    Ok(token)
 }
 
-/// Verifies signature and expiry against `now` (Unix seconds; the caller owns the clock).
+/// Verifies `token` against `key` at `now` (Unix seconds) and returns its claims.
 pub fn verify(token: &str, key: &[u8], now: i64) -> Result<Claims, TokenError> {
-    ensure_provider();
-    if key.len() < MIN_KEY_BYTES {
-        return Err(TokenError::WeakKey);
-    }
-    if token.len() > 4096 {
+    let mac = hs256(key, b"")?;
+    if token.len() > MAX_TOKEN_BYTES {
         return Err(TokenError::Malformed);
     }
-    let key = DecodingKey::from_secret(key).map_err(|_| TokenError::WeakKey)?;
-    let mut validation = Validation::new(Algorithm::HS256);
-    // Expiry is checked below against the caller's clock, without leeway.
-    validation.validate_exp = false;
-    validation.required_spec_claims.clear();
-    let data =
-        jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| match e.kind() {
-            ErrorKind::InvalidSignature => TokenError::BadSignature,
-            _ => TokenError::Malformed,
-        })?;
-    let claims = data.claims;
+    let (signed, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
+    let (header, payload) = signed.split_once('.').ok_or(TokenError::Malformed)?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| TokenError::Malformed)?;
+    mac.chain_update(signed.as_bytes())
+        .verify_slice(&signature)
+        .map_err(|_| TokenError::BadSignature)?;
+    let header: Header = decode_part(header)?;
+    if header.alg != "HS256" {
+        return Err(TokenError::Malformed);
+    }
+    let claims: Claims = decode_part(payload)?;
     if claims.sid.is_empty() || claims.exp <= claims.iat {
         return Err(TokenError::Malformed);
     }
@@ -97,68 +110,27 @@ pub fn verify(token: &str, key: &[u8], now: i64) -> Result<Claims, TokenError> {
     Ok(claims)
 }
 
-type HmacSha256 = Hmac<Sha256>;
+/// The header members read; others (`typ`, `kid`…) are ignored.
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+}
 
-struct Hs256(HmacSha256);
+/// A base64url (unpadded) JSON part of a token.
+fn decode_part<T: DeserializeOwned>(part: &str) -> Result<T, TokenError> {
+    let json = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| TokenError::Malformed)?;
+    serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
+}
 
-impl signature::Signer<Vec<u8>> for Hs256 {
-    fn try_sign(&self, msg: &[u8]) -> Result<Vec<u8>, signature::Error> {
-        let mut mac = self.0.clone();
-        mac.update(msg);
-        Ok(mac.finalize().into_bytes().to_vec())
+/// HMAC-SHA256 keyed with `key`, fed `signed` so far.
+fn hs256(key: &[u8], signed: &[u8]) -> Result<Hmac<Sha256>, TokenError> {
+    if key.len() < MIN_KEY_BYTES {
+        return Err(TokenError::WeakKey);
     }
-}
-
-impl signature::Verifier<Vec<u8>> for Hs256 {
-    fn verify(&self, msg: &[u8], signature: &Vec<u8>) -> Result<(), signature::Error> {
-        let mut mac = self.0.clone();
-        mac.update(msg);
-        mac.verify_slice(signature)
-            .map_err(|_| signature::Error::new())
-    }
-}
-
-impl JwtSigner for Hs256 {
-    fn algorithm(&self) -> Algorithm {
-        Algorithm::HS256
-    }
-}
-
-impl JwtVerifier for Hs256 {
-    fn algorithm(&self) -> Algorithm {
-        Algorithm::HS256
-    }
-}
-
-fn hs256(alg: &Algorithm, key: &[u8]) -> JwtResult<Hs256> {
-    if *alg != Algorithm::HS256 {
-        return Err(ErrorKind::InvalidAlgorithm.into());
-    }
-    HmacSha256::new_from_slice(key)
-        .map(Hs256)
-        .map_err(|_| ErrorKind::InvalidKeyFormat.into())
-}
-
-fn signer(alg: &Algorithm, key: &EncodingKey) -> JwtResult<Box<dyn JwtSigner>> {
-    Ok(Box::new(hs256(alg, key.as_bytes())?))
-}
-
-fn verifier(alg: &Algorithm, key: &DecodingKey) -> JwtResult<Box<dyn JwtVerifier>> {
-    Ok(Box::new(hs256(alg, key.try_get_as_bytes()?)?))
-}
-
-static HS256_ONLY: CryptoProvider = CryptoProvider {
-    signer_factory: signer,
-    verifier_factory: verifier,
-    key_utils: KeyUtils::new_unimplemented(),
-};
-
-/// Installs the HS256 provider once per process (a provider installed by someone else stays).
-fn ensure_provider() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let _ = HS256_ONLY.install_default();
-    });
+    let mac = Hmac::<Sha256>::new_from_slice(key).map_err(|_| TokenError::WeakKey)?;
+    Ok(mac.chain_update(signed))
 }
 
 #[cfg(test)]
@@ -212,6 +184,85 @@ mod tests {
         let token =
             "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzaWQiOiJ4IiwiaWF0IjoxMDAwLCJleHAiOjIwMDB9.";
         assert!(verify(token, KEY, 1_500).is_err());
+    }
+
+    /// Issued by the JWT library this module replaced (same claims and key): still valid, and
+    /// issued the same way.
+    const ISSUED_BEFORE: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzaWQiOiJjMlZ6YzJsdmJpMXpaV055WlhRIiwiaWF0IjoxMDAwLCJleHAiOjIwMDB9.h8lpbDIxV3f2Nls6uhU0YsH6XsjpZVdttSAi_FwLLK0";
+
+    #[test]
+    fn tokens_issued_before_still_verify_and_are_issued_alike() {
+        assert_eq!(verify(ISSUED_BEFORE, KEY, 1_500).unwrap(), claims());
+        assert_eq!(sign(&claims(), KEY).unwrap(), ISSUED_BEFORE);
+    }
+
+    /// A token with this header and payload JSON, signed with `KEY`.
+    fn signed_with(header: &str, payload: &str) -> String {
+        let signed = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(payload)
+        );
+        let mac = hs256(KEY, signed.as_bytes())
+            .unwrap()
+            .finalize()
+            .into_bytes();
+        format!("{signed}.{}", URL_SAFE_NO_PAD.encode(mac))
+    }
+
+    #[test]
+    fn the_header_must_name_hs256_and_may_carry_more() {
+        let payload = r#"{"sid":"x","iat":1000,"exp":2000}"#;
+        let kid = signed_with(r#"{"alg":"HS256","kid":"k1","typ":"JWT"}"#, payload);
+        assert_eq!(verify(&kid, KEY, 1_500).unwrap().sid, "x");
+        for header in [
+            r#"{"alg":"HS512"}"#,
+            r#"{"alg":"none"}"#,
+            r#"{"typ":"JWT"}"#,
+            "[]",
+        ] {
+            let token = signed_with(header, payload);
+            assert_eq!(
+                verify(&token, KEY, 1_500),
+                Err(TokenError::Malformed),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn padded_truncated_or_extended_parts_are_refused() {
+        let (signed, signature) = ISSUED_BEFORE.rsplit_once('.').unwrap();
+        let padded = format!("{ISSUED_BEFORE}=");
+        let short = &ISSUED_BEFORE[..ISSUED_BEFORE.len() - 2];
+        let extra = format!("{signed}.e30.{signature}");
+        let two_parts = format!("{}.{signature}", signed.split_once('.').unwrap().0);
+        for token in [padded.as_str(), short, &extra, &two_parts] {
+            assert!(verify(token, KEY, 1_500).is_err(), "{token}");
+        }
+        let long = format!("{ISSUED_BEFORE}{}", "A".repeat(MAX_TOKEN_BYTES));
+        assert_eq!(verify(&long, KEY, 1_500), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn claims_that_cannot_be_a_session_are_refused() {
+        for payload in [
+            r#"{"sid":"","iat":1000,"exp":2000}"#,
+            r#"{"sid":"x","iat":2000,"exp":2000}"#,
+            r#"{"sid":"x","iat":1000}"#,
+            "not json",
+        ] {
+            let token = signed_with(HEADER_JSON, payload);
+            assert_eq!(
+                verify(&token, KEY, 1_500),
+                Err(TokenError::Malformed),
+                "{payload}"
+            );
+        }
+        assert_eq!(
+            verify(ISSUED_BEFORE, b"short", 1_500),
+            Err(TokenError::WeakKey)
+        );
     }
 
     #[test]
