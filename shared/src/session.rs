@@ -215,17 +215,22 @@ mod tests {
         let payload = r#"{"sid":"x","iat":1000,"exp":2000}"#;
         let kid = signed_with(r#"{"alg":"HS256","kid":"k1","typ":"JWT"}"#, payload);
         assert_eq!(verify(&kid, KEY, 1_500).unwrap().sid, "x");
-        for header in [
+        let headers = [
             r#"{"alg":"HS512"}"#,
             r#"{"alg":"none"}"#,
             r#"{"typ":"JWT"}"#,
             "[]",
-        ] {
-            let token = signed_with(header, payload);
+        ];
+        assert_all_malformed(headers.map(|header| signed_with(header, payload)));
+    }
+
+    /// Each token, though signed with `KEY`, is refused as malformed.
+    fn assert_all_malformed(tokens: impl IntoIterator<Item = String>) {
+        for token in tokens {
             assert_eq!(
                 verify(&token, KEY, 1_500),
                 Err(TokenError::Malformed),
-                "{header}"
+                "{token}"
             );
         }
     }
@@ -246,19 +251,13 @@ mod tests {
 
     #[test]
     fn claims_that_cannot_be_a_session_are_refused() {
-        for payload in [
+        let payloads = [
             r#"{"sid":"","iat":1000,"exp":2000}"#,
             r#"{"sid":"x","iat":2000,"exp":2000}"#,
             r#"{"sid":"x","iat":1000}"#,
             "not json",
-        ] {
-            let token = signed_with(HEADER_JSON, payload);
-            assert_eq!(
-                verify(&token, KEY, 1_500),
-                Err(TokenError::Malformed),
-                "{payload}"
-            );
-        }
+        ];
+        assert_all_malformed(payloads.map(|payload| signed_with(HEADER_JSON, payload)));
         assert_eq!(
             verify(ISSUED_BEFORE, b"short", 1_500),
             Err(TokenError::WeakKey)
