@@ -11,6 +11,8 @@
 
 use std::net::SocketAddr;
 
+use http::header::{HeaderName, HeaderValue};
+
 /// A route that could not be added.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Error parsing route {route} associated with component {component}: {reason}")]
@@ -28,6 +30,28 @@ struct Handler {
     based_route: String,
     /// The route as written in the manifest.
     raw_route: String,
+    /// Its `spin-*` headers that do not depend on the request, made once.
+    fixed: RouteHeaders,
+}
+
+/// The route's own `spin-*` headers (matched route, base path, component route), in Spin's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RouteHeaders {
+    matched_route: Option<HeaderValue>,
+    raw_component_route: Option<HeaderValue>,
+    component_route: Option<HeaderValue>,
+}
+
+impl RouteHeaders {
+    /// A route that is not a valid header value (non-ASCII) gets no header, as before.
+    fn new(based_route: &str, raw_route: &str) -> Self {
+        let value = |v: &str| HeaderValue::from_str(v).ok();
+        Self {
+            matched_route: value(based_route),
+            raw_component_route: value(raw_route),
+            component_route: value(raw_route.strip_suffix("/...").unwrap_or(raw_route)),
+        }
+    }
 }
 
 /// The route table.
@@ -38,26 +62,18 @@ pub struct Router {
 
 /// The result of routing one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RouteMatch {
+pub struct RouteMatch<'a> {
     /// Index of the component that handles the request.
     pub component: usize,
     /// The matched route, normalised (`spin-matched-route`).
-    pub based_route: String,
+    pub based_route: &'a str,
     /// The matched route as written (`spin-raw-component-route`).
-    pub raw_route: String,
+    pub raw_route: &'a str,
     /// `:name` captures in route order (`spin-path-match-<name>`).
     pub named: Vec<(String, String)>,
     /// The part under a trailing wildcard, Spin style (`spin-path-info`).
     pub path_info: String,
-}
-
-impl RouteMatch {
-    /// The raw route without a trailing `/...` (`spin-component-route`).
-    pub fn raw_route_or_prefix(&self) -> &str {
-        self.raw_route
-            .strip_suffix("/...")
-            .unwrap_or(&self.raw_route)
-    }
+    fixed: &'a RouteHeaders,
 }
 
 impl Router {
@@ -88,6 +104,7 @@ impl Router {
             };
             let handler = Handler {
                 component,
+                fixed: RouteHeaders::new(&based_route, &raw),
                 based_route: based_route.clone(),
                 raw_route: raw,
             };
@@ -101,7 +118,7 @@ impl Router {
     }
 
     /// Routes a request path; `None` means 404.
-    pub fn route(&self, path: &str) -> Option<RouteMatch> {
+    pub fn route(&self, path: &str) -> Option<RouteMatch<'_>> {
         let m = self.inner.best_match(path)?;
         let handler = m.handler();
         let captures = m.captures();
@@ -121,10 +138,11 @@ impl Router {
         };
         Some(RouteMatch {
             component: handler.component,
-            based_route: handler.based_route.clone(),
-            raw_route: handler.raw_route.clone(),
+            based_route: &handler.based_route,
+            raw_route: &handler.raw_route,
             named,
             path_info,
+            fixed: &handler.fixed,
         })
     }
 
@@ -153,7 +171,8 @@ fn sanitize(route: &str) -> String {
 }
 
 /// The headers Spin's HTTP trigger adds for a matched request, in Spin's order
-/// (`spin-trigger-http` `compute_default_headers`).
+/// (`spin-trigger-http` `compute_default_headers`). A value that is not a valid header value is
+/// left out.
 ///
 /// `host` is the request's `Host` header (Spin uses `localhost` when there is none) and
 /// `path_and_query` the request target.
@@ -161,36 +180,55 @@ pub fn spin_headers(
     scheme: &str,
     host: &str,
     path_and_query: &str,
-    route: &RouteMatch,
+    route: &RouteMatch<'_>,
     client_addr: SocketAddr,
-) -> Vec<(String, String)> {
-    let mut headers = vec![
-        ("spin-path-info".to_string(), route.path_info.clone()),
+) -> Vec<(HeaderName, HeaderValue)> {
+    let value = |v: String| HeaderValue::try_from(v).ok();
+    let fixed = route.fixed;
+    let mut headers: Vec<(HeaderName, Option<HeaderValue>)> = vec![
         (
-            "spin-full-url".to_string(),
-            format!("{scheme}://{host}{path_and_query}"),
-        ),
-        ("spin-matched-route".to_string(), route.based_route.clone()),
-        ("spin-base-path".to_string(), "/".to_string()),
-        (
-            "spin-raw-component-route".to_string(),
-            route.raw_route.clone(),
+            HeaderName::from_static("spin-path-info"),
+            value(route.path_info.clone()),
         ),
         (
-            "spin-component-route".to_string(),
-            route.raw_route_or_prefix().to_string(),
+            HeaderName::from_static("spin-full-url"),
+            value(format!("{scheme}://{host}{path_and_query}")),
         ),
-        ("spin-client-addr".to_string(), client_addr.to_string()),
+        (
+            HeaderName::from_static("spin-matched-route"),
+            fixed.matched_route.clone(),
+        ),
+        (
+            HeaderName::from_static("spin-base-path"),
+            Some(HeaderValue::from_static("/")),
+        ),
+        (
+            HeaderName::from_static("spin-raw-component-route"),
+            fixed.raw_component_route.clone(),
+        ),
+        (
+            HeaderName::from_static("spin-component-route"),
+            fixed.component_route.clone(),
+        ),
+        (
+            HeaderName::from_static("spin-client-addr"),
+            value(client_addr.to_string()),
+        ),
     ];
-    for (name, value) in &route.named {
+    for (name, captured) in &route.named {
         // Spin builds SPIN_PATH_MATCH_<NAME> and lowercases it, turning `_` into `-`.
         let header = format!(
             "spin-path-match-{}",
             name.to_ascii_lowercase().replace('_', "-")
         );
-        headers.push((header, value.clone()));
+        if let Ok(header) = HeaderName::try_from(header) {
+            headers.push((header, value(captured.clone())));
+        }
     }
     headers
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
 }
 
 /// Looks up a `:name` capture.
@@ -254,7 +292,10 @@ mod tests {
         let m = r.route("/users/42/cart/items/3/edit").unwrap();
         assert_eq!(named_capture(&m.named, "userid"), Some("42"));
         assert_eq!(m.path_info, "/items/3/edit");
-        assert_eq!(m.raw_route_or_prefix(), "/users/:userid/cart");
+        assert_eq!(
+            m.fixed.component_route,
+            Some(HeaderValue::from_static("/users/:userid/cart"))
+        );
         let r = router(&[("/users/:userid/edit", 0)]);
         assert!(r.route("/users/1").is_none());
         assert!(r.route("/users/1/edit/x").is_none());
@@ -318,7 +359,11 @@ mod tests {
             &m,
             "127.0.0.1:8777".parse().unwrap(),
         );
-        let get = |n: &str| h.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+        let get = |n: &str| {
+            h.iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.to_str().unwrap())
+        };
         assert_eq!(
             get("spin-full-url"),
             Some("https://fermyon.dev/foo/42/bar?key1=value1")

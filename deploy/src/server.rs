@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_TYPE, HOST};
+use http::header::{HeaderValue, CONNECTION, CONTENT_TYPE, HOST};
 use http::uri::{Authority, Scheme};
 use http::{Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Empty, Full};
@@ -268,12 +268,7 @@ impl App {
             }
         }
         for (name, value) in spin_headers("http", &host, &path_and_query, &route, client_addr) {
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(&value),
-            ) {
-                parts.headers.append(name, value);
-            }
+            parts.headers.append(name, value);
         }
         let method = parts.method.clone();
         let result = component.handle(Request::from_parts(parts, body)).await;
