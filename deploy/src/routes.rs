@@ -26,19 +26,18 @@ pub struct RouteError {
 struct Handler {
     /// Index of the component in the host's component list.
     component: usize,
-    /// The normalised route (Spin's "based route"; the base is always `/` since Spin 3).
-    based_route: String,
-    /// The route as written in the manifest.
-    raw_route: String,
     /// Its `spin-*` headers that do not depend on the request, made once.
     fixed: RouteHeaders,
 }
 
-/// The route's own `spin-*` headers (matched route, base path, component route), in Spin's order.
+/// The `spin-*` header values that come from the route alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct RouteHeaders {
+    /// The normalised route (Spin's "based route"; the base is always `/` since Spin 3).
     matched_route: Option<HeaderValue>,
+    /// The route as written in the manifest.
     raw_component_route: Option<HeaderValue>,
+    /// The route as written, without a trailing `/...`.
     component_route: Option<HeaderValue>,
 }
 
@@ -65,10 +64,6 @@ pub struct Router {
 pub struct RouteMatch<'a> {
     /// Index of the component that handles the request.
     pub component: usize,
-    /// The matched route, normalised (`spin-matched-route`).
-    pub based_route: &'a str,
-    /// The matched route as written (`spin-raw-component-route`).
-    pub raw_route: &'a str,
     /// `:name` captures in route order (`spin-path-match-<name>`).
     pub named: Vec<(String, String)>,
     /// The part under a trailing wildcard, Spin style (`spin-path-info`).
@@ -105,8 +100,6 @@ impl Router {
             let handler = Handler {
                 component,
                 fixed: RouteHeaders::new(&based_route, &raw),
-                based_route: based_route.clone(),
-                raw_route: raw,
             };
             inner.add(spec, handler).map_err(|reason| RouteError {
                 route: based_route,
@@ -138,8 +131,6 @@ impl Router {
         };
         Some(RouteMatch {
             component: handler.component,
-            based_route: &handler.based_route,
-            raw_route: &handler.raw_route,
             named,
             path_info,
             fixed: &handler.fixed,
@@ -305,8 +296,14 @@ mod tests {
     fn trailing_slash_and_relative_routes_are_normalised() {
         let r = router(&[("foo/", 0)]);
         let m = r.route("/foo").unwrap();
-        assert_eq!(m.based_route, "/foo");
-        assert_eq!(m.raw_route, "foo/");
+        assert_eq!(
+            m.fixed.matched_route,
+            Some(HeaderValue::from_static("/foo"))
+        );
+        assert_eq!(
+            m.fixed.raw_component_route,
+            Some(HeaderValue::from_static("foo/"))
+        );
     }
 
     #[test]
