@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use bangui_tests::{assert_error, assert_status, Fleet};
 
+/// Where the edge hands a bearer client its re-signed token.
+const TOKEN_HEADER: &str = "x-bangui-session-token";
+
 #[tokio::test]
 async fn logout_ends_the_session_at_the_edge_within_the_window() {
     let fleet = Fleet::start_with(2, &[("session_revalidate_seconds", "1")]);
@@ -75,4 +78,40 @@ async fn login_through_the_edge_sets_the_cookie() {
         )
         .await;
     assert_error(&write, 403, "csrf_check_failed");
+}
+
+#[tokio::test]
+async fn a_bearer_client_gets_the_re_signed_token_after_the_window() {
+    let fleet = Fleet::start_with(2, &[("session_revalidate_seconds", "3")]);
+    let edge = &fleet.devhost;
+    let issued = edge.token().expect("logged in");
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+
+    // Older than the window: the edge asks the control agent, then hands out a fresh token.
+    let r = edge.get("/api/v1/jails").await;
+    assert_status(&r, 200);
+    let fresh = r
+        .header(TOKEN_HEADER)
+        .unwrap_or_else(|| panic!("no {TOKEN_HEADER}: {:?}", r.headers))
+        .to_owned();
+    assert_ne!(fresh, issued);
+
+    // The fresh token starts a new window: no check, no new token.
+    edge.set_token(Some(fresh.clone()));
+    let r = edge.get("/api/v1/jails").await;
+    assert_status(&r, 200);
+    assert_eq!(
+        r.header(TOKEN_HEADER),
+        None,
+        "checked again within the window"
+    );
+
+    // It is the same session: a logout through it ends the old token too.
+    assert_status(&edge.post("/api/v1/auth/logout").await, 200);
+    edge.set_token(Some(issued));
+    assert_error(
+        &edge.get("/api/v1/jails").await,
+        401,
+        "authentication_required",
+    );
 }
