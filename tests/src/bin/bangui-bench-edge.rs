@@ -2,7 +2,8 @@
 //! agent's socket client in this process, (b) the agent's own HTTP listener (agent-only), and
 //! (c) the edge — the dev host running the release components — forwarding over mTLS, for one
 //! host and fanned out to two; beside them agent1's mTLS edge listener called directly (the hop
-//! the dev host makes), a plain relay process making that hop with none of the edge's machinery
+//! the dev host makes), both agents' listeners called at once (what fanning out costs on this
+//! machine without the edge), a plain relay process making that hop with none of the edge's machinery
 //! (`bangui_tests::relay`), and the edge's fixed cost (the dev host alone, a component answering
 //! without the agent). The contenders run interleaved, round by round. Prints p50/p99 and
 //! ratios, edge throughput, component sizes and the dev host's RSS.
@@ -47,17 +48,30 @@ struct Args {
     relay_certs: Option<std::path::PathBuf>,
 }
 
+/// Where the edge hands a bearer client its re-signed token once the old one is older than
+/// `session_revalidate_seconds`.
+const TOKEN_HEADER: &str = "x-bangui-session-token";
+
 /// A GET whose correlation id names the contender, so the agents' request logs
-/// (`BANGUI_ECHO=1`) tell them apart.
+/// (`BANGUI_ECHO=1`) tell them apart. Takes up a re-signed token as a client should: one that
+/// keeps its first token makes the edge ask the control agent on every request once the token
+/// is older than the window (60 s), longer than a full run.
 async fn get(api: &ApiClient, path: &str, contender: &str) {
     let req = api
         .request(reqwest::Method::GET, path)
         .header("x-correlation-id", contender);
-    finish(req, path, true).await;
+    if let Some(token) = fetch(req, path, true).await {
+        api.set_token(Some(token));
+    }
 }
 
 /// Sends, checks the status class, reads the whole body.
 async fn finish(req: reqwest::RequestBuilder, path: &str, success: bool) {
+    fetch(req, path, success).await;
+}
+
+/// [`finish`], returning the re-signed token if one came.
+async fn fetch(req: reqwest::RequestBuilder, path: &str, success: bool) -> Option<String> {
     let resp = req.send().await.expect("request");
     assert_eq!(
         resp.status().is_success(),
@@ -65,7 +79,13 @@ async fn finish(req: reqwest::RequestBuilder, path: &str, success: bool) {
         "{path}: {}",
         resp.status()
     );
+    let token = resp
+        .headers()
+        .get(TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     std::hint::black_box(resp.bytes().await.expect("body"));
+    token
 }
 
 fn row(name: &str, s: &Samples, base: &Samples) {
@@ -216,8 +236,25 @@ async fn bench(args: Args) {
         ("GET /api/v1/bans/active", "/api/v1/bans/active"),
     ] {
         let single = one_host(path);
-        let direct_url = format!("{}{path}", fleet.control().edge_url);
+        let direct_urls: Vec<String> = fleet
+            .members
+            .iter()
+            .map(|m| format!("{}{path}", m.edge_url))
+            .collect();
         let token = agent.token().expect("control agent token");
+        // One agent's edge listener asked directly, with the headers the edge sends.
+        let direct = |url: &str, contender: &'static str| {
+            finish(
+                mtls.get(url)
+                    .bearer_auth(&token)
+                    .header("accept", "application/json")
+                    .header("x-correlation-id", contender)
+                    .header("x-forwarded-for", "127.0.0.1")
+                    .header(bangui_shared::edge_headers::SESSION, relay::NO_SESSION_KEY),
+                path,
+                true,
+            )
+        };
         let raw: Call<'_> = if path.ends_with("jails") {
             call(|| async {
                 let jails = client.jail_names().await.unwrap();
@@ -245,17 +282,12 @@ async fn bench(args: Args) {
             &mut [
                 raw,
                 call(|| get(agent, path, "agent-only")),
-                call(|| {
-                    finish(
-                        mtls.get(&direct_url)
-                            .bearer_auth(&token)
-                            .header("accept", "application/json")
-                            .header("x-correlation-id", "mtls")
-                            .header("x-forwarded-for", "127.0.0.1")
-                            .header(bangui_shared::edge_headers::SESSION, relay::NO_SESSION_KEY),
-                        path,
-                        true,
-                    )
+                call(|| direct(&direct_urls[0], "mtls")),
+                call(|| async {
+                    tokio::join!(
+                        direct(&direct_urls[0], "mtls-both"),
+                        direct(&direct_urls[1], "mtls-both")
+                    );
                 }),
                 call(|| get(&relayed, path, "relay")),
                 call(|| get(edge, &single, "edge")),
@@ -263,13 +295,15 @@ async fn bench(args: Args) {
             ],
         )
         .await;
-        let [raw, agent_only, direct, relay, via_edge, fleet_view] = &samples[..] else {
-            unreachable!("six contenders")
+        let [raw, agent_only, direct, both_direct, relay, via_edge, fleet_view] = &samples[..]
+        else {
+            unreachable!("seven contenders")
         };
         println!("{title}");
         row("(a) raw socket client", raw, raw);
         row("(b) agent-only", agent_only, raw);
         row("    agent1's edge listener, mTLS", direct, raw);
+        row("    both agents' listeners at once", both_direct, raw);
         row("    plain relay -> agent1 (no wasm)", relay, raw);
         row("(c) edge -> agent1 (?host=agent1)", via_edge, raw);
         row("    edge fan-out to 2 agents", fleet_view, raw);
@@ -282,6 +316,12 @@ async fn bench(args: Args) {
             "  of that, one more mTLS hop (the plain relay) adds {:.3} ms; the edge {:.3} ms more",
             ms(relay.p50()) - ms(agent_only.p50()),
             ms(via_edge.p50()) - ms(relay.p50()),
+        );
+        // Both agents share this machine's cores with each other and their fail2ban servers;
+        // asking them at once without the edge shows what of the fan-out ratio that costs.
+        println!(
+            "  both agents asked at once without the edge = {:.2} x one (this machine's share of the fan-out ratio)",
+            both_direct.p50().as_secs_f64() / direct.p50().as_secs_f64()
         );
     }
 
