@@ -82,10 +82,12 @@ async fn login_through_the_edge_sets_the_cookie() {
 
 #[tokio::test]
 async fn a_bearer_client_gets_the_re_signed_token_after_the_window() {
-    let fleet = Fleet::start_with(2, &[("session_revalidate_seconds", "3")]);
+    // Issue times are whole seconds: a 5 s window keeps the fresh token's next request inside
+    // it even on a loaded machine.
+    let fleet = Fleet::start_with(2, &[("session_revalidate_seconds", "5")]);
     let edge = &fleet.devhost;
     let issued = edge.token().expect("logged in");
-    tokio::time::sleep(Duration::from_millis(3100)).await;
+    tokio::time::sleep(Duration::from_millis(5100)).await;
 
     // Older than the window: the edge asks the control agent, then hands out a fresh token.
     let r = edge.get("/api/v1/jails").await;
