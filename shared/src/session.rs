@@ -24,6 +24,10 @@ use sha2::{Digest, Sha256};
 /// Name of the session cookie.
 pub const COOKIE_NAME: &str = "bangui_session";
 
+/// The response header in which the edge hands a bearer client its re-signed token after
+/// revalidating the session (cookie clients get a new [`COOKIE_NAME`] cookie instead).
+pub const REFRESHED_TOKEN_HEADER: &str = "x-bangui-session-token";
+
 /// Shortest accepted signing key.
 pub const MIN_KEY_BYTES: usize = 32;
 

@@ -11,15 +11,12 @@
 
 use bangui_shared::access::Credential;
 use bangui_shared::routes::Method;
-use bangui_shared::session::{self, Claims};
+use bangui_shared::session::{self, Claims, REFRESHED_TOKEN_HEADER};
 use bangui_shared::{ApiError, ErrorCode};
 
 use crate::forward::{self, Context, Outbound, Timeouts, Transport};
 use crate::hosts::Agent;
 use crate::session::{cookie, Session};
-
-/// Response header carrying a re-signed token to bearer clients.
-pub const TOKEN_HEADER: &str = "x-bangui-session-token";
 
 /// The control agent's session check.
 pub const SESSION_PATH: &str = "/api/v1/auth/session";
@@ -29,7 +26,7 @@ pub const SESSION_PATH: &str = "/api/v1/auth/session";
 pub enum Refresh {
     /// A `Set-Cookie` value.
     Cookie(String),
-    /// A token for [`TOKEN_HEADER`].
+    /// A token for [`REFRESHED_TOKEN_HEADER`].
     Token(String),
 }
 
@@ -38,7 +35,7 @@ impl Refresh {
     pub fn header(&self) -> (&'static str, &str) {
         match self {
             Self::Cookie(c) => ("set-cookie", c),
-            Self::Token(t) => (TOKEN_HEADER, t),
+            Self::Token(t) => (REFRESHED_TOKEN_HEADER, t),
         }
     }
 }

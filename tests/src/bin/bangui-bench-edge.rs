@@ -48,10 +48,6 @@ struct Args {
     relay_certs: Option<std::path::PathBuf>,
 }
 
-/// Where the edge hands a bearer client its re-signed token once the old one is older than
-/// `session_revalidate_seconds`.
-const TOKEN_HEADER: &str = "x-bangui-session-token";
-
 /// A GET whose correlation id names the contender, so the agents' request logs
 /// (`BANGUI_ECHO=1`) tell them apart. Takes up a re-signed token as a client should: one that
 /// keeps its first token makes the edge ask the control agent on every request once the token
@@ -81,7 +77,7 @@ async fn fetch(req: reqwest::RequestBuilder, path: &str, success: bool) -> Optio
     );
     let token = resp
         .headers()
-        .get(TOKEN_HEADER)
+        .get(bangui_shared::session::REFRESHED_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     std::hint::black_box(resp.bytes().await.expect("body"));
