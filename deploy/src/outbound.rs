@@ -32,7 +32,7 @@ use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use rustls::ClientConfig;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, BufReader, ReadBuf};
 use tokio::net::TcpStream;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
@@ -86,7 +86,7 @@ impl ConnectError {
 /// A plain or TLS client connection.
 enum Stream {
     Plain(TcpStream),
-    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    Tls(Box<tokio_rustls::client::TlsStream<BufReader<TcpStream>>>),
 }
 
 impl Connection for Stream {
@@ -153,6 +153,12 @@ impl AsyncWrite for Stream {
     }
 }
 
+/// Bytes read from a TLS socket at once. rustls reads one record (up to 16 KiB) per call; a
+/// buffer below it takes what has arrived in one `recvfrom`. Measured with strace on a 140 KB
+/// agent answer: 3 calls instead of 13-16; `bangui-bench-edge --pair /api/v1/bans/active`,
+/// alternated: +0.62-0.73 ms over agent-only against +0.73-0.75 ms.
+const TLS_READ_BUFFER: usize = 64 * 1024;
+
 /// hyper's connector: TCP (+ TLS with a fixed configuration).
 #[derive(Clone)]
 struct Connector {
@@ -193,7 +199,7 @@ impl Connector {
                 let name = rustls_pki_types::ServerName::try_from(bare.clone())
                     .map_err(|_| ConnectError::InvalidDnsName(bare.clone()))?;
                 let tls = tokio_rustls::TlsConnector::from(config)
-                    .connect(name, tcp)
+                    .connect(name, BufReader::with_capacity(TLS_READ_BUFFER, tcp))
                     .await
                     .map_err(ConnectError::Tls)?;
                 Stream::Tls(Box::new(tls))
