@@ -389,8 +389,7 @@ pub fn allowed_methods(path: &str) -> Vec<Method> {
     let Some(segs) = split_path(path) else {
         return Vec::new();
     };
-    let mut allowed: Vec<Method> = ROUTES
-        .iter()
+    let mut allowed: Vec<Method> = candidates(path)
         .filter(|r| bind(r, &segs).is_some())
         .map(|r| r.method)
         .collect();
@@ -411,7 +410,7 @@ pub fn match_route(method: Method, path: &str) -> RouteMatch {
     };
     let mut best: Option<(&'static Route, Vec<(&'static str, String)>)> = None;
     let mut allowed = Vec::new();
-    for route in ROUTES {
+    for route in candidates(path) {
         let Some(params) = bind(route, &segs) else {
             continue;
         };
@@ -430,6 +429,15 @@ pub fn match_route(method: Method, path: &str) -> RouteMatch {
             RouteMatch::MethodNotAllowed { allowed }
         }
     }
+}
+
+/// The routes whose pattern, up to its first `{param}`, starts `path`: only they can match
+/// (literal segments compare raw). Checking that first spares splitting every pattern.
+fn candidates(path: &str) -> impl Iterator<Item = &'static Route> + '_ {
+    ROUTES.iter().filter(move |r| {
+        let literal = r.pattern.find('{').map_or(r.pattern, |i| &r.pattern[..i]);
+        path.starts_with(literal)
+    })
 }
 
 fn segments(pattern: &'static str) -> impl Iterator<Item = &'static str> {
