@@ -26,6 +26,7 @@ pub mod http;
 mod process;
 pub mod relay;
 pub mod service;
+pub mod signals;
 
 pub use agent::{sandbox_with_agent, Agent, AgentConfig, TEST_PASSWORD};
 pub use api::ApiClient;

@@ -1,6 +1,9 @@
-//! Self-tests of the harness: real `fail2ban-server`s, no agent.
+//! Self-tests of the harness: real `fail2ban-server`s, no agent; and a benchmark binary stopped
+//! by a signal.
 
-use std::time::Duration;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use bangui_tests::Fail2ban;
 
@@ -123,7 +126,76 @@ fn drop_stops_the_server_and_removes_the_dir() {
     drop(f2b);
     assert!(!dir.exists(), "{} still exists", dir.display());
     assert!(
-        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        !Path::new(&format!("/proc/{pid}")).exists(),
         "pid {pid} still runs"
     );
+}
+
+/// The processes whose parent is `pid`, with their command names (from `/proc`).
+fn children_of(pid: u32) -> Vec<(u32, String)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|child| {
+            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).ok()?;
+            // pid (comm) state ppid ...: the name may hold spaces, so split after its ')'.
+            let (head, rest) = stat.rsplit_once(')')?;
+            let name = head.split_once('(')?.1.to_owned();
+            let ppid: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
+            (ppid == pid).then_some((child, name))
+        })
+        .collect()
+}
+
+#[test]
+fn a_benchmark_stopped_by_sigterm_stops_its_fail2ban_and_agent() {
+    let mut bench = Command::new(env!("CARGO_BIN_EXE_bangui-bench"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start bangui-bench");
+    let pid = bench.id();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let started = loop {
+        let children = children_of(pid);
+        let running = |name: &str| children.iter().any(|(_, n)| n == name);
+        if running("fail2ban-server") && running("bangui-agent") {
+            break children;
+        }
+        if !matches!(bench.try_wait(), Ok(None)) {
+            let out = bench.wait_with_output().expect("bangui-bench output");
+            panic!(
+                "bangui-bench ended before it started its processes: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no fail2ban-server and agent in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+
+    let pid = rustix::process::Pid::from_child(&bench);
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM");
+    let status = bench.wait_with_output().expect("wait for bangui-bench");
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    let survivors: Vec<(u32, String)> = started
+        .into_iter()
+        .filter(|(child, _)| Path::new(&format!("/proc/{child}")).exists())
+        .collect();
+    for (child, _) in &survivors {
+        // Not left to run on into the next tests when this one fails.
+        if let Some(pid) = rustix::process::Pid::from_raw(*child as i32) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
+    }
+    assert!(
+        survivors.is_empty(),
+        "still running after the benchmark ended: {survivors:?}; {stderr}"
+    );
+    assert_eq!(status.status.code(), Some(143), "exit status: {stderr}");
+    assert!(stderr.contains("SIGTERM: stopped"), "{stderr}");
 }

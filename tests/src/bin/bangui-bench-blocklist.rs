@@ -119,6 +119,10 @@ fn peak_rss_mb(pid: u32) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    bangui_tests::signals::until_stopped(run()).await;
+}
+
+async fn run() {
     let args = Args::parse();
     let n = args.entries;
     let ips = addresses(n);

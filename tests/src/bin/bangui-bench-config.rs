@@ -12,6 +12,10 @@ use bangui_tests::{Agent, Fail2ban};
 
 #[tokio::main]
 async fn main() {
+    bangui_tests::signals::until_stopped(run()).await;
+}
+
+async fn run() {
     let f2b = Fail2ban::start();
     let agent = Agent::start(&f2b);
     let dir = f2b.config_dir();

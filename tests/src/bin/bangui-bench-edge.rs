@@ -154,7 +154,7 @@ fn main() {
     }
     tokio::runtime::Runtime::new()
         .expect("tokio runtime")
-        .block_on(bench(args));
+        .block_on(bangui_tests::signals::until_stopped(bench(args)));
 }
 
 async fn bench(args: Args) {

@@ -282,6 +282,10 @@ fn print(rows: &[Row]) {
 
 #[tokio::main]
 async fn main() {
+    bangui_tests::signals::until_stopped(run()).await;
+}
+
+async fn run() {
     let args = Args::parse();
     let tmp = tempfile::Builder::new()
         .prefix("bangui-bench-history-")

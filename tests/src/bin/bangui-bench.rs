@@ -132,6 +132,10 @@ async fn http_get(agent: &Agent, path: &str) -> usize {
 
 #[tokio::main]
 async fn main() {
+    bangui_tests::signals::until_stopped(run()).await;
+}
+
+async fn run() {
     let args = Args::parse();
     let f2b = Fail2ban::builder().jail_local_extra(BENCH_JAIL).start();
     // Logins are measured at the end; lift the login limit so they are not refused.

@@ -15,9 +15,9 @@ use std::path::PathBuf;
 use std::process::{ExitCode, ExitStatus};
 use std::time::Duration;
 
+use bangui_tests::signals::{Stop, StopSignals};
 use bangui_tests::{fleet, Agent, AgentConfig, DevHost, DevHostConfig, Fail2ban, FailureGenerator};
 use clap::Parser;
-use tokio::signal::unix::{signal, Signal, SignalKind};
 
 /// Run fail2ban (sandboxed), a failure generator and the BanGUI agent for local development.
 #[derive(Debug, Parser)]
@@ -41,32 +41,8 @@ struct Args {
 
 /// Why the dev setup stops.
 enum Shutdown {
-    Signal(&'static str),
+    Signal(Stop),
     Exited(&'static str, ExitStatus),
-}
-
-struct Signals {
-    interrupt: Signal,
-    terminate: Signal,
-    hangup: Signal,
-}
-
-impl Signals {
-    fn new() -> std::io::Result<Self> {
-        Ok(Signals {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-            hangup: signal(SignalKind::hangup())?,
-        })
-    }
-
-    async fn recv(&mut self) -> &'static str {
-        tokio::select! {
-            _ = self.interrupt.recv() => "SIGINT",
-            _ = self.terminate.recv() => "SIGTERM",
-            _ = self.hangup.recv() => "SIGHUP",
-        }
-    }
 }
 
 fn main() -> ExitCode {
@@ -96,7 +72,7 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
     // Handlers first: a Ctrl-C during start-up is then handled once everything runs.
     let mut signals = {
         let _entered = runtime.enter();
-        Signals::new()?
+        StopSignals::new()?
     };
 
     std::fs::create_dir_all(&args.dir)?;
@@ -163,8 +139,11 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
         fail2ban.stop();
     }
     match shutdown {
-        Shutdown::Signal(name) => {
-            eprintln!("bangui-dev: {name}: stopped the edge, the agents and fail2ban");
+        Shutdown::Signal(stop) => {
+            eprintln!(
+                "bangui-dev: {}: stopped the edge, the agents and fail2ban",
+                stop.name()
+            );
             Ok(())
         }
         Shutdown::Exited(what, status) => {
@@ -176,13 +155,13 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
 type Member = (Fail2ban, Option<FailureGenerator>, Agent);
 
 async fn wait_for_shutdown(
-    signals: &mut Signals,
+    signals: &mut StopSignals,
     devhost: &mut DevHost,
     members: &mut [Member],
 ) -> Shutdown {
     loop {
         tokio::select! {
-            name = signals.recv() => return Shutdown::Signal(name),
+            stop = signals.recv() => return Shutdown::Signal(stop),
             () = tokio::time::sleep(Duration::from_millis(500)) => {}
         }
         let mut exited = devhost
@@ -201,7 +180,7 @@ async fn wait_for_shutdown(
         // A Ctrl-C reaches the whole process group: the children may exit just before we see
         // the signal. Give it a moment so that case still counts as a requested shutdown.
         return tokio::select! {
-            name = signals.recv() => Shutdown::Signal(name),
+            stop = signals.recv() => Shutdown::Signal(stop),
             () = tokio::time::sleep(Duration::from_millis(300)) => exited,
         };
     }
