@@ -27,13 +27,17 @@ impl Stop {
         }
     }
 
+    fn kind(self) -> SignalKind {
+        match self {
+            Stop::Interrupt => SignalKind::interrupt(),
+            Stop::Terminate => SignalKind::terminate(),
+            Stop::Hangup => SignalKind::hangup(),
+        }
+    }
+
     /// The shell's exit status for a process ended by this signal (128 + its number).
     pub fn exit_status(self) -> i32 {
-        128 + match self {
-            Stop::Interrupt => 2,
-            Stop::Terminate => 15,
-            Stop::Hangup => 1,
-        }
+        128 + self.kind().as_raw_value()
     }
 }
 
@@ -49,9 +53,9 @@ impl StopSignals {
     /// Must be called within a tokio runtime.
     pub fn new() -> std::io::Result<Self> {
         Ok(StopSignals {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-            hangup: signal(SignalKind::hangup())?,
+            interrupt: signal(Stop::Interrupt.kind())?,
+            terminate: signal(Stop::Terminate.kind())?,
+            hangup: signal(Stop::Hangup.kind())?,
         })
     }
 

@@ -1,10 +1,10 @@
 //! Self-tests of the harness: real `fail2ban-server`s, no agent; and a benchmark binary stopped
 //! by a signal.
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use bangui_agent::fail2ban::service::process_alive;
 use bangui_tests::Fail2ban;
 
 const BAN_TIMEOUT: Duration = Duration::from_secs(15);
@@ -125,10 +125,7 @@ fn drop_stops_the_server_and_removes_the_dir() {
     let pid = f2b.pid().unwrap();
     drop(f2b);
     assert!(!dir.exists(), "{} still exists", dir.display());
-    assert!(
-        !Path::new(&format!("/proc/{pid}")).exists(),
-        "pid {pid} still runs"
-    );
+    assert!(!process_alive(pid), "pid {pid} still runs");
 }
 
 /// The processes whose parent is `pid`, with their command names (from `/proc`).
@@ -184,7 +181,7 @@ fn a_benchmark_stopped_by_sigterm_stops_its_fail2ban_and_agent() {
     let stderr = String::from_utf8_lossy(&status.stderr);
     let survivors: Vec<(u32, String)> = started
         .into_iter()
-        .filter(|(child, _)| Path::new(&format!("/proc/{child}")).exists())
+        .filter(|(child, _)| process_alive(*child))
         .collect();
     for (child, _) in &survivors {
         // Not left to run on into the next tests when this one fails.
