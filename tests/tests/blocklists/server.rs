@@ -1,10 +1,11 @@
 //! A small HTTP/1.1 list server on a loopback address, one thread per connection: routes
-//! answer a body, a status, a redirect, a body after a delay, or fail a few times first.
+//! answer a body, a status, a redirect, a body after a delay or once the test opens a gate,
+//! or fail a few times first.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -17,6 +18,27 @@ pub enum Route {
     Slow(Duration, String),
     /// 503 for the first `n` requests, then the body.
     Flaky(u32, String),
+    /// Headers at once, the body once the test opens the gate: keeps a fetch in flight for
+    /// exactly as long as the test needs, however fast or slow the machine.
+    Gated(Gate, String),
+}
+
+/// Closed until [`Gate::open`]; then every waiting and later request gets its body.
+#[derive(Debug, Clone, Default)]
+pub struct Gate(Arc<(Mutex<bool>, Condvar)>);
+
+impl Gate {
+    pub fn open(&self) {
+        let (open, changed) = &*self.0;
+        *open.lock().unwrap() = true;
+        changed.notify_all();
+    }
+
+    fn wait(&self) {
+        let (open, changed) = &*self.0;
+        let guard = open.lock().unwrap();
+        drop(changed.wait_while(guard, |open| !*open).unwrap());
+    }
 }
 
 #[derive(Debug, Default)]
@@ -104,7 +126,7 @@ fn serve(stream: TcpStream, shared: &Shared) {
         *n
     };
     let route = shared.routes.lock().unwrap().get(&path).cloned();
-    let mut out = &stream;
+    let out = &stream;
     let respond = |mut out: &TcpStream, status: &str, headers: &str, body: &str| {
         let _ = write!(
             out,
@@ -122,15 +144,19 @@ fn serve(stream: TcpStream, shared: &Shared) {
             respond(out, "503 Service Unavailable", "", "later\n")
         }
         Some(Route::Flaky(_, body)) => respond(out, "200 OK", "", &body),
-        Some(Route::Slow(delay, body)) => {
-            let _ = write!(
-                out,
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = out.flush();
-            thread::sleep(delay);
-            let _ = out.write_all(body.as_bytes());
-        }
+        Some(Route::Slow(delay, body)) => body_after(out, &body, || thread::sleep(delay)),
+        Some(Route::Gated(gate, body)) => body_after(out, &body, || gate.wait()),
     }
+}
+
+/// Sends the headers, then the body once `wait` returns.
+fn body_after(mut out: &TcpStream, body: &str, wait: impl FnOnce()) {
+    let _ = write!(
+        out,
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = out.flush();
+    wait();
+    let _ = out.write_all(body.as_bytes());
 }
