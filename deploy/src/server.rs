@@ -27,7 +27,7 @@ use crate::manifest::Manifest;
 use crate::outbound::{ComponentOutbound, Outbound};
 use crate::routes::{spin_headers, Router};
 use crate::runtime_config::{ClientTlsConfigs, RuntimeConfig};
-use crate::variables::{AppVariables, ComponentVariables};
+use crate::variables::{env_name, secrets_on_command_line, AppVariables, ComponentVariables};
 use crate::worker::Workers;
 
 /// Any start-up failure, with a message naming the file or setting involved.
@@ -87,6 +87,13 @@ impl App {
             std::env::var(k).ok()
         })
         .map_err(|e| LoadError(format!("{}: {e}", manifest_path.display())))?;
+        for name in secrets_on_command_line(&manifest.variable_decls(), &options.variables) {
+            tracing::warn!(
+                "secret variable {name} was given with --variable, where every local user can \
+                 read it in the process list; set {} in the environment instead",
+                env_name(name)
+            );
+        }
 
         let tls = match &options.runtime_config {
             Some(path) => {

@@ -148,6 +148,22 @@ pub struct VariableDecl {
     pub secret: bool,
 }
 
+/// The variables declared secret among `overrides`, sorted. A `--variable` value is part of the
+/// host's command line, which every local user can read (`ps`, `/proc/PID/cmdline`); the
+/// environment (`SPIN_VARIABLE_*`) is readable only by the host's own user.
+pub fn secrets_on_command_line<'a>(
+    decls: &BTreeMap<String, VariableDecl>,
+    overrides: &'a HashMap<String, String>,
+) -> Vec<&'a str> {
+    let mut names: Vec<&str> = overrides
+        .keys()
+        .filter(|name| decls.get(*name).is_some_and(|d| d.secret))
+        .map(String::as_str)
+        .collect();
+    names.sort_unstable();
+    names
+}
+
 /// Resolved application variables.
 #[derive(Clone, Default)]
 pub struct AppVariables {
@@ -348,6 +364,22 @@ mod tests {
         assert_eq!(vars.value("a").unwrap(), "oa");
         assert_eq!(vars.value("b").unwrap(), "eb");
         assert_eq!(vars.value("c").unwrap(), "dc");
+    }
+
+    #[test]
+    fn secrets_given_on_the_command_line_are_named() {
+        let d = decls(&[
+            ("key", None, true),
+            ("b", None, true),
+            ("plain", None, false),
+        ]);
+        let overrides: HashMap<String, String> =
+            [("plain", "1"), ("key", "x"), ("b", "y"), ("x", "z")]
+                .into_iter()
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                .collect();
+        assert_eq!(secrets_on_command_line(&d, &overrides), ["b", "key"]);
+        assert!(secrets_on_command_line(&d, &HashMap::new()).is_empty());
     }
 
     #[test]

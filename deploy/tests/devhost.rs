@@ -163,10 +163,31 @@ async fn variables_templates_env_and_cli_overrides() {
     let bad = vars["Bad-Name"]["err"].as_str().unwrap();
     assert!(bad.starts_with("Error::InvalidName("), "{bad}");
     host.terminate();
-    assert!(
-        !host.stderr_text().contains(secret),
-        "secret leaked into the log"
+    let log = host.stderr_text();
+    assert!(!log.contains(secret), "secret leaked into the log");
+    // Only secrets draw the warning: `greeting` came from the command line too.
+    assert!(!log.contains("with --variable"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_on_the_command_line_is_warned_about_not_logged() {
+    let secret = "s3cret-on-the-command-line";
+    let mut host = DevHost::start(
+        VARIABLES,
+        None,
+        &[],
+        &["--variable", &format!("api_token={secret}")],
     );
+    let r = host.probe("/", &[("x-probe-vars", "token")]).await;
+    assert_eq!(r["vars"]["token"]["ok"], secret);
+    host.terminate();
+    let log = host.stderr_text();
+    assert!(
+        log.contains("secret variable api_token was given with --variable")
+            && log.contains("set SPIN_VARIABLE_API_TOKEN in the environment instead"),
+        "{log}"
+    );
+    assert!(!log.contains(secret), "secret leaked into the log: {log}");
 }
 
 #[test]

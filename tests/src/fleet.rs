@@ -128,7 +128,6 @@ impl Fleet {
         let mut vars = vec![
             ("agents".to_owned(), agents_var.clone()),
             ("control_agent".to_owned(), members[0].name.clone()),
-            ("session_signing_key".to_owned(), key.trim().to_owned()),
         ];
         vars.extend(
             options
@@ -140,6 +139,7 @@ impl Fleet {
             manifest,
             runtime_config: Some(certs_dir.join("runtime-config.toml")),
             variables: vars,
+            secrets: vec![("session_signing_key".to_owned(), key.trim().to_owned())],
             listen: None,
             echo_output: std::env::var_os("BANGUI_ECHO").is_some(),
         });

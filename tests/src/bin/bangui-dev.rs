@@ -123,8 +123,8 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
         variables: vec![
             ("agents".into(), fleet::agents_variable(&names)),
             ("control_agent".into(), names[0].clone()),
-            ("session_signing_key".into(), key.trim().to_owned()),
         ],
+        secrets: vec![("session_signing_key".into(), key.trim().to_owned())],
         listen: Some(format!("127.0.0.1:{}", args.edge_port)),
         echo_output: true,
     })?;

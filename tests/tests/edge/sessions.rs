@@ -81,6 +81,26 @@ async fn login_through_the_edge_sets_the_cookie() {
 }
 
 #[tokio::test]
+async fn the_signing_key_is_not_on_the_dev_host_command_line() {
+    let fleet = Fleet::start(1);
+    let edge = &fleet.devhost;
+    // The edge verifies sessions signed with the key, so it has it...
+    assert_status(&edge.get("/api/v1/jails").await, 200);
+    // ...from its environment: every local user can read a command line.
+    let key = std::fs::read_to_string(fleet.certs_dir.join("session.key")).unwrap();
+    let pid = edge.pid().expect("the dev host runs");
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    assert!(cmdline.contains("--variable control_agent="), "{cmdline}");
+    assert!(!cmdline.contains(key.trim()), "the key is in: {cmdline}");
+    let log = edge.stderr_text();
+    assert!(
+        !log.contains(key.trim()) && !log.contains("with --variable"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
 async fn a_bearer_client_gets_the_re_signed_token_after_the_window() {
     // Issue times are whole seconds: a 5 s window keeps the fresh token's next request inside
     // it even on a loaded machine.
