@@ -29,6 +29,7 @@ struct Args {
     #[arg(long, default_value = "127.0.0.1:3000")]
     listen: SocketAddr,
     /// Application variable value, NAME=VALUE (beats SPIN_VARIABLE_* and defaults); repeatable.
+    /// Every local user can read it in the process list: give secrets as SPIN_VARIABLE_<NAME>.
     #[arg(long = "variable", value_name = "NAME=VALUE")]
     variables: Vec<String>,
     /// Directory for compiled components (default: wasmtime's cache, ~/.cache/wasmtime).

@@ -83,11 +83,10 @@ impl App {
         let specs = manifest
             .component_specs(manifest_path)
             .map_err(LoadError::new)?;
-        let app_vars = AppVariables::resolve(&manifest.variable_decls(), &options.variables, |k| {
-            std::env::var(k).ok()
-        })
-        .map_err(|e| LoadError(format!("{}: {e}", manifest_path.display())))?;
-        for name in secrets_on_command_line(&manifest.variable_decls(), &options.variables) {
+        let decls = manifest.variable_decls();
+        let app_vars = AppVariables::resolve(&decls, &options.variables, |k| std::env::var(k).ok())
+            .map_err(|e| LoadError(format!("{}: {e}", manifest_path.display())))?;
+        for name in secrets_on_command_line(&decls, &options.variables) {
             tracing::warn!(
                 "secret variable {name} was given with --variable, where every local user can \
                  read it in the process list; set {} in the environment instead",

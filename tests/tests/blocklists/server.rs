@@ -128,11 +128,7 @@ fn serve(stream: TcpStream, shared: &Shared) {
     let route = shared.routes.lock().unwrap().get(&path).cloned();
     let out = &stream;
     let respond = |mut out: &TcpStream, status: &str, headers: &str, body: &str| {
-        let _ = write!(
-            out,
-            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n{headers}\r\n{body}",
-            body.len()
-        );
+        let _ = write!(out, "{}{body}", head(status, headers, body.len()));
         let _ = out.flush();
     };
     match route {
@@ -149,13 +145,15 @@ fn serve(stream: TcpStream, shared: &Shared) {
     }
 }
 
+/// The status line and headers of a response with a `len`-byte body; `headers` are extra
+/// lines, each ending in CRLF.
+fn head(status: &str, headers: &str, len: usize) -> String {
+    format!("HTTP/1.1 {status}\r\nContent-Length: {len}\r\nConnection: close\r\n{headers}\r\n")
+}
+
 /// Sends the headers, then the body once `wait` returns.
 fn body_after(mut out: &TcpStream, body: &str, wait: impl FnOnce()) {
-    let _ = write!(
-        out,
-        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
+    let _ = out.write_all(head("200 OK", "", body.len()).as_bytes());
     let _ = out.flush();
     wait();
     let _ = out.write_all(body.as_bytes());
