@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use bangui_agent::fail2ban::{Client, Command, JailKey};
 use bangui_shared::validate::JailName;
-use bangui_tests::bench::{call, interleaved, ms, Call, Samples};
+use bangui_tests::bench::{call, interleaved, ms, Call, P50Gap, Samples};
 use bangui_tests::relay::{self, RelayProcess};
 use bangui_tests::{ApiClient, Fleet};
 use clap::Parser;
@@ -133,6 +133,10 @@ async fn versus<'a>(rounds: usize, title: &str, base: (&str, Call<'a>), other: (
     println!("{title}");
     row(base.0, base_samples, base_samples);
     row(other.0, other_samples, base_samples);
+    println!(
+        "  difference: {}",
+        P50Gap::between(other_samples, base_samples)
+    );
 }
 
 fn rss_kib(pid: u32) -> Option<u64> {
@@ -304,8 +308,8 @@ async fn bench(args: Args) {
         row("(c) edge -> agent1 (?host=agent1)", via_edge, raw);
         row("    edge fan-out to 2 agents", fleet_view, raw);
         println!(
-            "  edge adds {:.3} ms p50 over agent-only (goal <= 1 ms); fan-out / single host = {:.2} (goal <= 1.3)",
-            ms(via_edge.p50()) - ms(agent_only.p50()),
+            "  edge adds {} over agent-only (goal <= 1 ms); fan-out / single host = {:.2} (goal <= 1.3)",
+            P50Gap::between(via_edge, agent_only),
             fleet_view.p50().as_secs_f64() / via_edge.p50().as_secs_f64()
         );
         println!(
