@@ -10,7 +10,8 @@
 //!   file ([`runtime_config`]), with Spin's exact keys;
 //! - routes with `routefinder` like Spin's `spin-http-routes` and adds the `spin-*` headers
 //!   ([`routes`]);
-//! - implements `fermyon:spin/variables@2.0.0` with `--variable` / `SPIN_VARIABLE_*` / default
+//! - implements `fermyon:spin/variables@2.0.0` with `--variable` (Spin 3.5's four forms,
+//!   [`variable_sources`]) / `SPIN_VARIABLE_*` / default
 //!   resolution ([`variables`]);
 //! - enforces `allowed_outbound_hosts` ([`allowed_hosts`]) and sends outbound HTTP(S) over
 //!   pooled connections with the `[[client_tls]]` client certificate ([`outbound`]);
@@ -36,5 +37,6 @@ pub mod outbound;
 pub mod routes;
 pub mod runtime_config;
 pub mod server;
+pub mod variable_sources;
 pub mod variables;
 pub mod worker;

@@ -2,7 +2,6 @@
 
 #![forbid(unsafe_code)]
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
@@ -12,6 +11,7 @@ use std::sync::Arc;
 
 use bangui_devhost::engine::CompileCache;
 use bangui_devhost::server::{absolute, App, AppOptions};
+use bangui_devhost::variable_sources::VariableSource;
 use clap::Parser;
 
 /// Development and test host for the BanGUI edge: runs spin.toml's WASIp2 components like
@@ -28,10 +28,15 @@ struct Args {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:3000")]
     listen: SocketAddr,
-    /// Application variable value, NAME=VALUE (beats SPIN_VARIABLE_* and defaults); repeatable.
-    /// Every local user can read it in the process list: give secrets as SPIN_VARIABLE_<NAME>.
-    #[arg(long = "variable", value_name = "NAME=VALUE")]
-    variables: Vec<String>,
+    /// Application variable: NAME=VALUE, NAME=@FILE (the file's text), or @FILE.json /
+    /// @FILE.toml (names to values), as Spin 3.5 reads them; beats SPIN_VARIABLE_* and defaults;
+    /// repeatable, the last wins. A NAME=VALUE is readable by every local user in the process
+    /// list: give secrets as NAME=@FILE or SPIN_VARIABLE_<NAME>.
+    #[arg(
+        long = "variable",
+        value_name = "NAME=VALUE | NAME=@FILE | @FILE.json | @FILE.toml"
+    )]
+    variables: Vec<VariableSource>,
     /// Directory for compiled components (default: wasmtime's cache, ~/.cache/wasmtime).
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     cache_dir: Option<PathBuf>,
@@ -77,17 +82,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let mut variables = HashMap::new();
-    for item in &args.variables {
-        let (name, value) = item
-            .split_once('=')
-            .ok_or_else(|| format!("--variable {item:?}: expected NAME=VALUE"))?;
-        variables.insert(name.to_string(), value.to_string());
-    }
     let options = AppOptions {
         manifest: absolute(&args.manifest),
         runtime_config: args.runtime_config.as_deref().map(absolute),
-        variables,
+        variables: args.variables,
         cache: match (args.no_cache, &args.cache_dir) {
             (true, _) => CompileCache::Off,
             (false, Some(dir)) => CompileCache::Dir(absolute(dir)),

@@ -27,6 +27,7 @@ use crate::manifest::Manifest;
 use crate::outbound::{ComponentOutbound, Outbound};
 use crate::routes::{spin_headers, Router};
 use crate::runtime_config::{ClientTlsConfigs, RuntimeConfig};
+use crate::variable_sources::{Overrides, VariableSource};
 use crate::variables::{env_name, secrets_on_command_line, AppVariables, ComponentVariables};
 use crate::worker::Workers;
 
@@ -48,8 +49,9 @@ pub struct AppOptions {
     pub manifest: PathBuf,
     /// Optional Spin runtime-config file (`[[client_tls]]`).
     pub runtime_config: Option<PathBuf>,
-    /// `--variable name=value` overrides (beat `SPIN_VARIABLE_*` and defaults).
-    pub variables: HashMap<String, String>,
+    /// `--variable` arguments (beat `SPIN_VARIABLE_*` and defaults); files are read by
+    /// [`App::load`].
+    pub variables: Vec<VariableSource>,
     /// Compilation cache.
     pub cache: CompileCache,
     /// Write `/tmp/perf-<pid>.map` so `perf` names the components' compiled functions.
@@ -84,12 +86,14 @@ impl App {
             .component_specs(manifest_path)
             .map_err(LoadError::new)?;
         let decls = manifest.variable_decls();
-        let app_vars = AppVariables::resolve(&decls, &options.variables, |k| std::env::var(k).ok())
+        let overrides = Overrides::read(&options.variables).map_err(LoadError::new)?;
+        let app_vars = AppVariables::resolve(&decls, overrides.values(), |k| std::env::var(k).ok())
             .map_err(|e| LoadError(format!("{}: {e}", manifest_path.display())))?;
-        for name in secrets_on_command_line(&decls, &options.variables) {
+        for name in secrets_on_command_line(&decls, overrides.literal_names()) {
             tracing::warn!(
                 "secret variable {name} was given with --variable, where every local user can \
-                 read it in the process list; set {} in the environment instead",
+                 read it in the process list; set {} in the environment instead, or give \
+                 --variable {name}=@FILE",
                 env_name(name)
             );
         }

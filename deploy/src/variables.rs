@@ -5,7 +5,8 @@
 //! - a name is lowercase ASCII letters, digits and single underscores, starts with a letter and
 //!   ends with a letter or digit (`agent_url`, `session_signing_key`);
 //! - a template is literal text with `{{ name }}` expressions naming *application* variables;
-//! - an application variable's value comes from, in order: `--variable name=value`, the
+//! - an application variable's value comes from, in order: `--variable` (`name=value`,
+//!   `name=@FILE` or a file of several, see [`crate::variable_sources`]), the
 //!   environment variable `SPIN_VARIABLE_<NAME UPPERCASED>`, the manifest `default`. A variable
 //!   without any value is an error at start-up when it is `required`.
 //!
@@ -148,19 +149,20 @@ pub struct VariableDecl {
     pub secret: bool,
 }
 
-/// The variables declared secret among `overrides`, sorted. A `--variable` value is part of the
-/// host's command line, which every local user can read (`ps`, `/proc/PID/cmdline`); the
-/// environment (`SPIN_VARIABLE_*`) is readable only by the host's own user.
+/// The variables declared secret among `given`, the names whose values were given on the
+/// command line (`--variable name=value`), sorted. The command line is readable by every local
+/// user (`ps`, `/proc/PID/cmdline`); the environment (`SPIN_VARIABLE_*`) only by the host's own
+/// user, a file (`--variable name=@FILE`) by whom its mode allows.
 pub fn secrets_on_command_line<'a>(
     decls: &BTreeMap<String, VariableDecl>,
-    overrides: &'a HashMap<String, String>,
+    given: impl IntoIterator<Item = &'a str>,
 ) -> Vec<&'a str> {
-    let mut names: Vec<&str> = overrides
-        .keys()
+    let mut names: Vec<&str> = given
+        .into_iter()
         .filter(|name| decls.get(*name).is_some_and(|d| d.secret))
-        .map(String::as_str)
         .collect();
     names.sort_unstable();
+    names.dedup();
     names
 }
 
@@ -171,13 +173,17 @@ pub struct AppVariables {
     secret: HashMap<String, bool>,
 }
 
+/// The names of `values`, sorted: all that `Debug` shows of values that may be secrets.
+pub(crate) fn names_only<V>(values: &HashMap<String, V>) -> Vec<&str> {
+    let mut names: Vec<&str> = values.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    names
+}
+
 impl fmt::Debug for AppVariables {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Values may be secrets: show names only.
-        let mut names: Vec<_> = self.values.keys().collect();
-        names.sort();
         f.debug_struct("AppVariables")
-            .field("names", &names)
+            .field("names", &names_only(&self.values))
             .finish()
     }
 }
@@ -256,11 +262,9 @@ pub struct ComponentVariables {
 
 impl fmt::Debug for ComponentVariables {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut names: Vec<_> = self.values.keys().collect();
-        names.sort();
         f.debug_struct("ComponentVariables")
             .field("component_id", &self.component_id)
-            .field("names", &names)
+            .field("names", &names_only(&self.values))
             .finish()
     }
 }
@@ -373,13 +377,11 @@ mod tests {
             ("b", None, true),
             ("plain", None, false),
         ]);
-        let overrides: HashMap<String, String> =
-            [("plain", "1"), ("key", "x"), ("b", "y"), ("x", "z")]
-                .into_iter()
-                .map(|(n, v)| (n.to_owned(), v.to_owned()))
-                .collect();
-        assert_eq!(secrets_on_command_line(&d, &overrides), ["b", "key"]);
-        assert!(secrets_on_command_line(&d, &HashMap::new()).is_empty());
+        assert_eq!(
+            secrets_on_command_line(&d, ["plain", "key", "b", "x", "key"]),
+            ["b", "key"]
+        );
+        assert!(secrets_on_command_line(&d, []).is_empty());
     }
 
     #[test]

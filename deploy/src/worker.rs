@@ -112,7 +112,7 @@ impl Workers {
     }
 
     /// Stops taking connections and waits for the workers to finish theirs (at most
-    /// [`DRAIN`] each).
+    /// `DRAIN` each).
     pub async fn stop(self) {
         drop(self.senders);
         let threads = self.threads;

@@ -190,6 +190,60 @@ async fn a_secret_on_the_command_line_is_warned_about_not_logged() {
     assert!(!log.contains(secret), "secret leaked into the log: {log}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn variables_from_files_stay_off_the_command_line() {
+    let files = tempfile::tempdir().unwrap();
+    let secret = "s3cret-in-a-file";
+    let key = files.path().join("api.key");
+    std::fs::write(&key, format!("{secret}\n")).unwrap();
+    let json = files.path().join("vars.json");
+    std::fs::write(&json, r#"{"greeting": "from-json", "region": "eu"}"#).unwrap();
+    let toml = files.path().join("vars.toml");
+    std::fs::write(&toml, "region = \"us\"\n").unwrap();
+    let args = [
+        format!("--variable=api_token=@{}", key.display()),
+        format!("--variable=@{}", json.display()),
+        format!("--variable=@{}", toml.display()),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut host = DevHost::start(VARIABLES, None, &[], &args);
+    let r = host.probe("/", &[("x-probe-vars", "message,token")]).await;
+    // As Spin 3.5 reads them: the file's whole text, and the last file wins for `region`.
+    assert_eq!(r["vars"]["token"]["ok"], format!("{secret}\n"));
+    assert_eq!(r["vars"]["message"]["ok"], "from-json, us!");
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", host.pid())).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&cmdline).contains(secret),
+        "the secret is on the command line"
+    );
+    host.terminate();
+    let log = host.stderr_text();
+    assert!(!log.contains(secret), "secret leaked into the log: {log}");
+    assert!(!log.contains("with --variable"), "{log}");
+}
+
+#[test]
+fn an_unreadable_variable_file_fails_start_up_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = VARIABLES.replace("{wasm}", &support::probe_wasm().display().to_string());
+    std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
+    for (arg, expect) in [
+        ("api_token=@no-such.key", "no-such.key"),
+        ("@vars.yaml", "must end in .json or .toml"),
+        ("api_token", "expected NAME=VALUE"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_bangui-devhost"))
+            .current_dir(dir.path())
+            .args(["--listen", "127.0.0.1:0", "--variable", arg])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{arg}");
+        assert!(out.stdout.is_empty(), "{arg}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expect), "{arg}: {err}");
+    }
+}
+
 #[test]
 fn missing_required_variable_fails_start_up() {
     let dir = tempfile::tempdir().unwrap();

@@ -182,9 +182,14 @@ impl DevHost {
             .unwrap_or_default()
     }
 
+    /// The host's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
     /// Names of the host's threads, sorted (Linux: `/proc/<pid>/task/*/comm`).
     pub fn thread_names(&self) -> Vec<String> {
-        let pid = self.child.as_ref().expect("running").id();
+        let pid = self.pid();
         let mut names: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
             .unwrap()
             .flatten()
