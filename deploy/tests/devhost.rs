@@ -225,21 +225,13 @@ async fn variables_from_files_stay_off_the_command_line() {
 #[test]
 fn an_unreadable_variable_file_fails_start_up_naming_it() {
     let dir = tempfile::tempdir().unwrap();
-    let manifest = VARIABLES.replace("{wasm}", &support::probe_wasm().display().to_string());
-    std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
+    support::write_manifest(dir.path(), VARIABLES);
     for (arg, expect) in [
         ("api_token=@no-such.key", "no-such.key"),
         ("@vars.yaml", "must end in .json or .toml"),
         ("api_token", "expected NAME=VALUE"),
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_bangui-devhost"))
-            .current_dir(dir.path())
-            .args(["--listen", "127.0.0.1:0", "--variable", arg])
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "{arg}");
-        assert!(out.stdout.is_empty(), "{arg}");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = support::refused_start(dir.path(), &["--variable", arg]);
         assert!(err.contains(expect), "{arg}: {err}");
     }
 }
@@ -247,17 +239,8 @@ fn an_unreadable_variable_file_fails_start_up_naming_it() {
 #[test]
 fn missing_required_variable_fails_start_up() {
     let dir = tempfile::tempdir().unwrap();
-    let manifest = VARIABLES.replace("{wasm}", &support::probe_wasm().display().to_string());
-    std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bangui-devhost"))
-        .current_dir(dir.path())
-        .args(["--listen", "127.0.0.1:0"])
-        .env_remove("SPIN_VARIABLE_API_TOKEN")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(out.stdout.is_empty());
-    let err = String::from_utf8_lossy(&out.stderr);
+    support::write_manifest(dir.path(), VARIABLES);
+    let err = support::refused_start(dir.path(), &[]);
     assert!(err.contains("api_token"), "{err}");
 }
 
@@ -391,20 +374,12 @@ async fn outbound_allowed_hosts_mtls_pooling_and_concurrency() {
 #[test]
 fn unsupported_manifest_features_fail_start_up() {
     let dir = tempfile::tempdir().unwrap();
-    let manifest = ROUTES
-        .replace("{wasm}", &support::probe_wasm().display().to_string())
-        .replace(
-            "[component.probe]",
-            "[component.probe]\nkey_value_stores = [\"default\"]",
-        );
-    std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bangui-devhost"))
-        .current_dir(dir.path())
-        .args(["--listen", "127.0.0.1:0"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let manifest = ROUTES.replace(
+        "[component.probe]",
+        "[component.probe]\nkey_value_stores = [\"default\"]",
+    );
+    support::write_manifest(dir.path(), &manifest);
+    let err = support::refused_start(dir.path(), &[]);
     assert!(err.contains("key_value_stores is not supported"), "{err}");
 }
 
@@ -475,17 +450,8 @@ fn escaping_file_sources_refuse_to_start() {
         let dir = tempfile::tempdir().unwrap();
         let outside = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(outside.path(), dir.path().join("link")).unwrap();
-        let manifest = FILES
-            .replace("{wasm}", &support::probe_wasm().display().to_string())
-            .replace("web/dist", source);
-        std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_bangui-devhost"))
-            .current_dir(dir.path())
-            .args(["--from", "spin.toml", "--listen", "127.0.0.1:0"])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{source}: {stderr}");
+        support::write_manifest(dir.path(), &FILES.replace("web/dist", source));
+        let stderr = support::refused_start(dir.path(), &[]);
         assert!(stderr.contains(message), "{source}: {stderr}");
     }
 }

@@ -60,8 +60,12 @@ fn quantile_of_sorted(sorted: &[Duration], q: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
-    let rank = ((sorted.len() as f64 * q) as usize).min(sorted.len() - 1);
-    sorted[rank]
+    sorted[rank(sorted.len(), q)]
+}
+
+/// The index of the `q`-quantile among `len` sorted values (`len` > 0).
+fn rank(len: usize, q: f64) -> usize {
+    ((len as f64 * q) as usize).min(len - 1)
 }
 
 /// How much slower one contender's p50 is than another's, with the 95 % interval of that
@@ -120,7 +124,7 @@ impl P50Gap {
             })
             .collect();
         gaps.sort_by(f64::total_cmp);
-        let at = |q: f64| gaps[((RESAMPLES as f64 * q) as usize).min(RESAMPLES - 1)];
+        let at = |q: f64| gaps[rank(gaps.len(), q)];
         Self {
             ms: gap,
             low_ms: at(0.025),

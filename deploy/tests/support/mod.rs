@@ -53,6 +53,30 @@ pub fn probe_wasm() -> PathBuf {
         })
 }
 
+/// Writes `manifest` as `dir/spin.toml`, `{wasm}` replaced by the fixture path.
+pub fn write_manifest(dir: &Path, manifest: &str) {
+    let manifest = manifest.replace("{wasm}", &probe_wasm().display().to_string());
+    std::fs::write(dir.join("spin.toml"), manifest).unwrap();
+}
+
+/// Runs the host on `dir/spin.toml` with `args`, without any `SPIN_VARIABLE_*` of the test's
+/// environment, expecting it to refuse to start: asserts a failed exit and nothing on stdout
+/// (the readiness line never came); returns its stderr.
+pub fn refused_start(dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bangui-devhost"));
+    cmd.current_dir(dir)
+        .args(["--from", "spin.toml", "--listen", "127.0.0.1:0"])
+        .args(args);
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("SPIN_VARIABLE_")) {
+        cmd.env_remove(name);
+    }
+    let out = cmd.output().expect("run bangui-devhost");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "started with {args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?}: {stderr}");
+    stderr
+}
+
 /// A running `bangui-devhost`; SIGTERM on drop.
 pub struct DevHost {
     child: Option<Child>,
@@ -100,8 +124,7 @@ impl DevHost {
         env: &[(&str, &str)],
         extra_args: &[&str],
     ) -> Self {
-        let manifest = manifest.replace("{wasm}", &probe_wasm().display().to_string());
-        std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
+        write_manifest(dir.path(), manifest);
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_bangui-devhost"));
         cmd.current_dir(dir.path())
             .args(["--from", "spin.toml", "--listen", "127.0.0.1:0"])
