@@ -1,7 +1,6 @@
 //! The real `bangui-devhost` binary (the in-repo Spin host), running the project's
 //! `spin.toml` with the built components.
 
-use std::fmt;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
@@ -20,31 +19,16 @@ pub struct DevHost {
     api: ApiClient,
 }
 
-/// What to run: the manifest, the runtime config, `--variable` values and secret variables.
-#[derive(Clone, Default)]
+/// What to run: the manifest, the runtime config, and `--variable` values (a secret as
+/// `@FILE`, which keeps it off the command line).
+#[derive(Debug, Clone, Default)]
 pub struct DevHostConfig {
     pub manifest: PathBuf,
     pub runtime_config: Option<PathBuf>,
     pub variables: Vec<(String, String)>,
-    /// Passed as `SPIN_VARIABLE_<NAME>` in the dev host's environment: a `--variable` value is
-    /// in its command line, which every local user can read (`ps`); `--variable` still wins.
-    pub secrets: Vec<(String, String)>,
     /// `--listen`; default `127.0.0.1:0`.
     pub listen: Option<String>,
     pub echo_output: bool,
-}
-
-impl fmt::Debug for DevHostConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secrets: Vec<&str> = self.secrets.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("DevHostConfig")
-            .field("manifest", &self.manifest)
-            .field("runtime_config", &self.runtime_config)
-            .field("variables", &self.variables)
-            .field("secrets", &secrets)
-            .field("listen", &self.listen)
-            .finish_non_exhaustive()
-    }
 }
 
 impl DevHost {
@@ -71,12 +55,6 @@ impl DevHost {
         }
         for (name, value) in &config.variables {
             command.arg("--variable").arg(format!("{name}={value}"));
-        }
-        for (name, value) in &config.secrets {
-            command.env(
-                format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()),
-                value,
-            );
         }
         let service = Service::spawn("bangui-devhost", command, READY_PREFIX, config.echo_output)?;
         let api = ApiClient::new(service.base_url(), service.stderr_handle());

@@ -123,11 +123,11 @@ impl Fleet {
             })
             .collect();
 
-        let key = std::fs::read_to_string(certs_dir.join("session.key")).expect("session key");
         let agents_var = agents_on(&names, &ports);
         let mut vars = vec![
             ("agents".to_owned(), agents_var.clone()),
             ("control_agent".to_owned(), members[0].name.clone()),
+            signing_key_variable(&certs_dir),
         ];
         vars.extend(
             options
@@ -139,7 +139,6 @@ impl Fleet {
             manifest,
             runtime_config: Some(certs_dir.join("runtime-config.toml")),
             variables: vars,
-            secrets: vec![("session_signing_key".to_owned(), key.trim().to_owned())],
             listen: None,
             echo_output: std::env::var_os("BANGUI_ECHO").is_some(),
         });
@@ -191,6 +190,15 @@ pub fn ui_dist_dir() -> PathBuf {
 /// run over every route is not throttled.
 const TEST_LIMITS: &str =
     "\n[limits]\nban = 10000\nunban = 10000\njail = 10000\nconfig = 10000\nimport = 10000\n";
+
+/// The `session_signing_key` variable as the dev host reads it from the fleet's key file
+/// (`name=@FILE`): the key stays off the command line, which every local user can read.
+pub fn signing_key_variable(certs: &Path) -> (String, String) {
+    (
+        "session_signing_key".to_owned(),
+        format!("@{}", certs.join("session.key").display()),
+    )
+}
 
 /// The `agents` variable for members on consecutive edge ports from `EDGE_BASE_PORT + 1`.
 pub fn agents_variable(names: &[String]) -> String {

@@ -112,7 +112,6 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
         let agent = Agent::try_start_config(config)?;
         members.push((fail2ban, generator, agent));
     }
-    let key = std::fs::read_to_string(certs.join("session.key"))?;
     eprintln!(
         "bangui-dev: starting the edge (dev host) on 127.0.0.1:{}",
         args.edge_port
@@ -123,8 +122,8 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
         variables: vec![
             ("agents".into(), fleet::agents_variable(&names)),
             ("control_agent".into(), names[0].clone()),
+            fleet::signing_key_variable(&certs),
         ],
-        secrets: vec![("session_signing_key".into(), key.trim().to_owned())],
         listen: Some(format!("127.0.0.1:{}", args.edge_port)),
         echo_output: true,
     })?;

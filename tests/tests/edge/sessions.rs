@@ -86,7 +86,8 @@ async fn the_signing_key_is_not_on_the_dev_host_command_line() {
     let edge = &fleet.devhost;
     // The edge verifies sessions signed with the key, so it has it...
     assert_status(&edge.get("/api/v1/jails").await, 200);
-    // ...from its environment: every local user can read a command line.
+    // ...from the key file (`--variable session_signing_key=@FILE`): every local user can
+    // read a command line.
     let key = std::fs::read_to_string(fleet.certs_dir.join("session.key")).unwrap();
     let pid = edge.pid().expect("the dev host runs");
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
