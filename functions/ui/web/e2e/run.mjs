@@ -344,7 +344,11 @@ try {
 
   await step('configuration: create a filter, then delete it (confirmed)', async () => {
     await page.goto(url(withHost('/config/filters')));
+    // Open the form once the list has loaded: in one CI run of many the form was opened while
+    // the list was still loading and was found closed afterwards.
+    await page.locator('ul[aria-label="Filters"] li').first().waitFor();
     await page.getByText('New filter').click();
+    await page.locator('#new-filter-name').waitFor();
     await page.locator('#new-filter-name').fill('e2e-filter');
     await page.locator('#new-filter-failregex').fill('^login failed from <HOST>$');
     await page.getByRole('button', { name: 'Create', exact: true }).click();
