@@ -92,6 +92,14 @@ impl ApiClient {
     }
 
     /// `POST path` without a body.
+    /// `GET path` from a client that reads the given codings (`Accept-Encoding`).
+    pub async fn get_accepting(&self, path: &str, codings: &str) -> Response {
+        let request = self
+            .request(Method::GET, path)
+            .header(reqwest::header::ACCEPT_ENCODING, codings);
+        self.send(request).await
+    }
+
     pub async fn post(&self, path: &str) -> Response {
         self.send(self.request(Method::POST, path)).await
     }

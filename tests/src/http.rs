@@ -1,14 +1,18 @@
 //! Small HTTP helpers for tests: a [`Response`] read completely into memory, and assertions on
 //! the API's status codes and flat error body.
 
+use std::io::Read;
+
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-/// A whole HTTP response.
+/// A whole HTTP response, its body decoded as a browser would (`Content-Encoding: gzip`).
 #[derive(Debug, Clone)]
 pub struct Response {
     pub status: u16,
     pub headers: HeaderMap,
+    /// How many body bytes came over the wire, before decoding.
+    pub wire_len: usize,
     /// The body as text (lossy UTF-8).
     pub text: String,
     /// The body as JSON, or `Value::Null` when it is empty or not JSON.
@@ -17,15 +21,26 @@ pub struct Response {
 
 impl Response {
     /// Reads the whole body of `response`.
+    ///
+    /// # Panics
+    ///
+    /// When a body announced as gzip does not decode.
     pub async fn read(response: reqwest::Response) -> Result<Response, reqwest::Error> {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let bytes = response.bytes().await?;
+        let wire = response.bytes().await?;
+        let wire_len = wire.len();
+        let bytes = match headers.get(reqwest::header::CONTENT_ENCODING) {
+            Some(coding) if coding == "gzip" => gunzip(&wire)
+                .unwrap_or_else(|e| panic!("HTTP {status}: the gzip body does not decode: {e}")),
+            _ => wire.to_vec(),
+        };
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Ok(Response {
             status,
             headers,
+            wire_len,
             text,
             json,
         })
@@ -35,6 +50,13 @@ impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+}
+
+/// A gzip body's content.
+pub fn gunzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(body).read_to_end(&mut decoded)?;
+    Ok(decoded)
 }
 
 /// Asserts the status code, showing the body when it differs.
@@ -140,10 +162,12 @@ mod tests {
         if let Some(id) = header {
             headers.insert("x-correlation-id", HeaderValue::from_str(id).unwrap());
         }
+        let text = json.to_string();
         Response {
             status,
             headers,
-            text: json.to_string(),
+            wire_len: text.len(),
+            text,
             json,
         }
     }

@@ -22,8 +22,14 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
 
-/// Request headers passed on to the agent; the edge sets the same ones.
-const PASSED_ON: [&str; 3] = ["authorization", "accept", "x-correlation-id"];
+/// Request headers passed on to the agent; the edge sets the same ones (`accept-encoding` on a
+/// single host's answer, which it passes on unread, as the relay does every answer).
+const PASSED_ON: [&str; 4] = [
+    "authorization",
+    "accept",
+    "accept-encoding",
+    "x-correlation-id",
+];
 /// The session key sent to an agent's edge listener by the benchmark's direct calls and the
 /// relay, which have no session of their own (the edge sends the verified session's key).
 pub const NO_SESSION_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -2,6 +2,7 @@
 //! so routing, 404/405 and error bodies are decided in one place for all routes.
 
 pub mod audit;
+pub mod encoding;
 pub mod gate;
 pub mod request;
 pub mod respond;
@@ -167,7 +168,8 @@ where
         };
         audit::record(state, &request, status, code).await;
     }
-    result.map(|reply| respond::success(reply, correlation_id))
+    let coding = encoding::Coding::choose(route, &request.headers);
+    result.map(|reply| respond::success(reply, correlation_id, coding))
 }
 
 /// A bad body is a 422 — except on routes whose contract lists 400 and not 422 (e.g.

@@ -6,6 +6,8 @@ use serde::Serialize;
 use warp::http::{header, HeaderName, HeaderValue, StatusCode};
 use warp::reply::Response;
 
+use super::encoding::Coding;
+
 /// A successful handler result: a status and an optional JSON body.
 #[derive(Debug)]
 pub struct Reply {
@@ -78,10 +80,25 @@ fn build(status: u16, body: Option<Vec<u8>>, correlation_id: &str) -> Response {
     response
 }
 
-pub fn success(reply: Reply, correlation_id: &str) -> Response {
-    let mut response = build(reply.status, reply.body, correlation_id);
+/// The handler's answer, its body in `coding` when that makes it smaller.
+pub fn success(reply: Reply, correlation_id: &str, coding: Coding) -> Response {
+    let (body, encoding) = match reply.body {
+        Some(body) => {
+            let (body, encoding) = coding.encode(body);
+            (Some(body), encoding)
+        }
+        None => (None, None),
+    };
+    let mut response = build(reply.status, body, correlation_id);
+    let headers = response.headers_mut();
+    if let Some(encoding) = encoding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    if coding.varies() {
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     for (name, value) in reply.headers {
-        response.headers_mut().append(name, value);
+        headers.append(name, value);
     }
     response
 }

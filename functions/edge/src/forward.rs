@@ -4,8 +4,10 @@
 //! The outbound request is built from scratch, never copied: method, path, query (minus `host`),
 //! body and `Content-Type`, plus the edge's own headers — `X-Correlation-ID`, `X-Forwarded-For`
 //! (the client address Spin saw), `X-BanGUI-Session` (the verified session's key) and the user's
-//! token as `Authorization: Bearer`. Anything else the client sent — its own `X-Forwarded-For`,
-//! any `X-BanGUI-*` — never reaches an agent.
+//! token as `Authorization: Bearer`. A request whose answer is passed on unread also carries the
+//! client's `Accept-Encoding` ([`Outbound::accepting`]): the agent may then compress it for the
+//! client, while answers the edge merges come as plain JSON. Anything else the client sent — its
+//! own `X-Forwarded-For`, any `X-BanGUI-*` — never reaches an agent.
 
 use std::future::Future;
 use std::time::Duration;
@@ -154,6 +156,17 @@ impl Outbound {
             body: body.to_vec(),
             timeouts,
         }
+    }
+
+    /// Adds the client's `Accept-Encoding`. Only for an answer passed on unread: the edge
+    /// parses every other answer as JSON.
+    #[must_use]
+    pub fn accepting(mut self, codings: Option<&str>) -> Self {
+        if let Some(codings) = codings.filter(|v| is_header_text(v)) {
+            self.headers
+                .push(("accept-encoding".to_owned(), codings.to_owned()));
+        }
+        self
     }
 
     /// The full URL, for messages.

@@ -257,10 +257,13 @@ async fn dispatch<T: Transport>(
     let build = |agent: &Agent| to(agent, &query);
     let fleet = &settings.fleet;
     match fleet.target(route, policy.reach(route), host)? {
-        Target::One(agent) => match transport.open(build(agent)).await {
-            Ok(up) => Ok(Reply::passthrough(up)),
-            Err(e) => Err(forward::unreachable(agent, &e)),
-        },
+        Target::One(agent) => {
+            let request = build(agent).accepting(req.accept_encoding().as_deref());
+            match transport.open(request).await {
+                Ok(up) => Ok(Reply::passthrough(up)),
+                Err(e) => Err(forward::unreachable(agent, &e)),
+            }
+        }
         Target::Broadcast => {
             let results = fanout::each(transport, fleet.agents(), build, success).await;
             merge::broadcast(results).map(Reply::merged)
@@ -643,6 +646,34 @@ mod tests {
         assert_eq!(o.header("authorization"), Some(bearer(NOW).as_str()));
         assert_eq!(o.header("x-correlation-id"), Some("cid-7"));
         assert_eq!(o.timeouts, Timeouts::READ);
+    }
+
+    #[test]
+    fn only_answers_passed_on_unread_ask_for_the_clients_codings() {
+        let bans = |_: &str| json_up(200, json!({"items": [], "total": 0}));
+        let t = fake(agents(bans, bans));
+        let auth = bearer(NOW);
+        let asking = [
+            ("authorization", auth.as_str()),
+            ("accept-encoding", "gzip"),
+            ("accept-encoding", "br;q=0.5"),
+        ];
+        let (merged, _) = run(&BANS, &t, request("GET", "/api/v1/bans/active", &asking));
+        let (one, _) = run(
+            &BANS,
+            &t,
+            request("GET", "/api/v1/bans/active?host=web2", &asking),
+        );
+        let (plain, _) = run(
+            &BANS,
+            &t,
+            request("GET", "/api/v1/bans/active?host=web2", &asking[..1]),
+        );
+        assert_eq!((merged.status, one.status, plain.status), (200, 200, 200));
+        let sent = t.sent.borrow();
+        let codings: Vec<Option<&str>> = sent.iter().map(|o| o.header("accept-encoding")).collect();
+        // The merge reads both agents' JSON; the single host's answer goes out as it came.
+        assert_eq!(codings, [None, None, Some("gzip, br;q=0.5"), None]);
     }
 
     #[test]

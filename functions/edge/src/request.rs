@@ -57,6 +57,12 @@ impl Incoming {
             .filter_map(|(_, v)| std::str::from_utf8(v).ok())
     }
 
+    /// The codings the client reads (its `Accept-Encoding` lines as one list), if it named any.
+    pub fn accept_encoding(&self) -> Option<String> {
+        let codings: Vec<&str> = self.headers_named("accept-encoding").collect();
+        (!codings.is_empty()).then(|| codings.join(", "))
+    }
+
     /// The client's IP address (the port of `spin-client-addr` removed; brackets of an IPv6
     /// address too).
     pub fn client_ip(&self) -> Option<String> {

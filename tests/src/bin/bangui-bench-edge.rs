@@ -40,6 +40,9 @@ struct Args {
     /// Only time agent-only against the edge (one host) for this path, then stop.
     #[arg(long, value_name = "PATH")]
     pair: Option<String>,
+    /// With --pair: the `Accept-Encoding` every request sends (browsers send gzip among others).
+    #[arg(long, value_name = "CODINGS", requires = "pair")]
+    accept_encoding: Option<String>,
     /// Internal: run as the plain relay to this agent URL (the benchmark starts itself so).
     #[arg(long, hide = true, value_name = "URL", requires = "relay_certs")]
     relay: Option<String>,
@@ -49,19 +52,29 @@ struct Args {
 }
 
 /// A GET whose correlation id names the contender, so the agents' request logs
-/// (`BANGUI_ECHO=1`) tell them apart. Takes up a re-signed token as a client should: one that
-/// keeps its first token makes the edge ask the control agent on every request once the token
-/// is older than the window (60 s), longer than a full run.
-async fn get(api: &ApiClient, path: &str, contender: &str) {
-    let req = api
-        .request(reqwest::Method::GET, path)
-        .header("x-correlation-id", contender);
+/// (`BANGUI_ECHO=1`) tell them apart, sending `codings` as `Accept-Encoding`. Takes up a
+/// re-signed token as a client should: one that keeps its first token makes the edge ask the
+/// control agent on every request once the token is older than the window (60 s), longer than
+/// a full run.
+async fn get(api: &ApiClient, path: &str, codings: Option<&str>, contender: &str) {
+    let req = accepting(
+        api.request(reqwest::Method::GET, path)
+            .header("x-correlation-id", contender),
+        codings,
+    );
     if let Some(token) = fetch(req, path, true).await {
         api.set_token(Some(token));
     }
 }
 
-/// Sends, checks the status class, reads the whole body.
+fn accepting(req: reqwest::RequestBuilder, codings: Option<&str>) -> reqwest::RequestBuilder {
+    match codings {
+        Some(codings) => req.header(reqwest::header::ACCEPT_ENCODING, codings),
+        None => req,
+    }
+}
+
+/// Sends, checks the status class, reads the whole body (decoded, as a browser would).
 async fn finish(req: reqwest::RequestBuilder, path: &str, success: bool) {
     fetch(req, path, success).await;
 }
@@ -80,7 +93,16 @@ async fn fetch(req: reqwest::RequestBuilder, path: &str, success: bool) -> Optio
         .get(bangui_shared::session::REFRESHED_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    std::hint::black_box(resp.bytes().await.expect("body"));
+    let gzipped = resp
+        .headers()
+        .get(reqwest::header::CONTENT_ENCODING)
+        .is_some_and(|c| c == "gzip");
+    let body = resp.bytes().await.expect("body");
+    if gzipped {
+        std::hint::black_box(bangui_tests::http::gunzip(&body).expect("gzip body"));
+    } else {
+        std::hint::black_box(body);
+    }
     token
 }
 
@@ -116,6 +138,11 @@ fn print_cpu(what: &str, pid: Option<u32>, before: Option<Duration>, requests: u
             ms(after.saturating_sub(before) / n)
         );
     }
+}
+
+/// How a title names the `Accept-Encoding` its requests send.
+fn asking(codings: Option<&str>) -> String {
+    codings.map_or_else(String::new, |c| format!(" (Accept-Encoding: {c})"))
 }
 
 /// `path` asked of agent1 alone through the edge.
@@ -195,17 +222,21 @@ async fn bench(args: Args) {
         // Two contenders only: fewer processes between two edge calls, steadier figures for
         // comparing two builds.
         let single = one_host(path);
+        let codings = args.accept_encoding.as_deref();
         let sent = std::cell::Cell::new(0u64);
         let cpu_before = edge.pid().and_then(cpu_time);
         versus(
             args.rounds,
-            &format!("GET {path}"),
-            ("(b) agent-only", call(|| get(agent, path, "agent-only"))),
+            &format!("GET {path}{}", asking(codings)),
+            (
+                "(b) agent-only",
+                call(|| get(agent, path, codings, "agent-only")),
+            ),
             (
                 "(c) edge -> agent1 (?host=agent1)",
                 call(|| {
                     sent.set(sent.get() + 1);
-                    get(edge, &single, "edge")
+                    get(edge, &single, codings, "edge")
                 }),
             ),
         )
@@ -231,10 +262,14 @@ async fn bench(args: Args) {
         relay_process.base_url(),
         fleet.control().edge_url
     );
-    for (title, path) in [
-        ("GET /api/v1/jails", "/api/v1/jails"),
-        ("GET /api/v1/bans/active", "/api/v1/bans/active"),
+    // The ban list twice: as a plain client asks for it, and as a browser does (gzip allowed,
+    // which the agent uses for a 140 KB answer and the edge passes on unread for one host).
+    for (path, codings) in [
+        ("/api/v1/jails", None),
+        ("/api/v1/bans/active", None),
+        ("/api/v1/bans/active", Some("gzip, deflate, br, zstd")),
     ] {
+        let title = format!("GET {path}{}", asking(codings));
         let single = one_host(path);
         let direct_urls: Vec<String> = fleet
             .members
@@ -245,7 +280,7 @@ async fn bench(args: Args) {
         // One agent's edge listener asked directly, with the headers the edge sends.
         let direct = |url: &str, contender: &'static str| {
             finish(
-                mtls.get(url)
+                accepting(mtls.get(url), codings)
                     .bearer_auth(&token)
                     .header("accept", "application/json")
                     .header("x-correlation-id", contender)
@@ -281,7 +316,7 @@ async fn bench(args: Args) {
             args.rounds,
             &mut [
                 raw,
-                call(|| get(agent, path, "agent-only")),
+                call(|| get(agent, path, codings, "agent-only")),
                 call(|| direct(&direct_urls[0], "mtls")),
                 call(|| async {
                     tokio::join!(
@@ -289,9 +324,9 @@ async fn bench(args: Args) {
                         direct(&direct_urls[1], "mtls-both")
                     );
                 }),
-                call(|| get(&relayed, path, "relay")),
-                call(|| get(edge, &single, "edge")),
-                call(|| get(edge, path, "fan-out")),
+                call(|| get(&relayed, path, codings, "relay")),
+                call(|| get(edge, &single, codings, "edge")),
+                call(|| get(edge, path, codings, "fan-out")),
             ],
         )
         .await;
@@ -355,7 +390,7 @@ async fn bench(args: Args) {
         tasks.push(tokio::spawn(async move {
             let mut n = 0u64;
             while Instant::now() < deadline {
-                get(&api, &path, "throughput").await;
+                get(&api, &path, None, "throughput").await;
                 n += 1;
             }
             n

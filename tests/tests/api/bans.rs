@@ -67,6 +67,58 @@ async fn active_lists_the_bans_of_every_jail_with_their_times() {
 }
 
 #[tokio::test]
+async fn active_comes_gzipped_to_a_client_that_reads_gzip() {
+    let (f2b, agent) = start();
+    // 60 bans: about 8 KB of JSON.
+    let ips: Vec<String> = (1..=60).map(|i| format!("192.0.2.{i}")).collect();
+    let mut args = vec!["set", "sshd", "banip"];
+    args.extend(ips.iter().map(String::as_str));
+    f2b.client_ok(&args);
+
+    let plain = agent.get("/api/v1/bans/active").await;
+    assert_status(&plain, 200);
+    assert_eq!(plain.json["total"], 60, "{}", plain.text);
+    assert_eq!(plain.header("content-encoding"), None);
+    let browser = agent
+        .get_accepting("/api/v1/bans/active", "gzip, deflate, br, zstd")
+        .await;
+    assert_status(&browser, 200);
+    assert_eq!(browser.header("content-encoding"), Some("gzip"));
+    assert_eq!(browser.header("vary"), Some("accept-encoding"));
+    assert_eq!(browser.json, plain.json, "gzip changed the answer");
+    assert!(
+        browser.wire_len * 4 < plain.wire_len,
+        "{} bytes gzipped, {} plain",
+        browser.wire_len,
+        plain.wire_len
+    );
+
+    // A client that refuses gzip, and an answer too small to gain from it, come as they are.
+    for (path, codings) in [
+        ("/api/v1/bans/active", "*, gzip;q=0"),
+        ("/api/v1/bans/active", "br"),
+        ("/api/v1/server/settings", "gzip"),
+    ] {
+        let r = agent.get_accepting(path, codings).await;
+        assert_status(&r, 200);
+        assert_eq!(r.header("content-encoding"), None, "{path} {codings}");
+        assert_eq!(r.header("vary"), Some("accept-encoding"), "{path}");
+    }
+    // Login answers carry a token: never compressed, whatever the client reads.
+    let login = agent
+        .send(
+            agent
+                .request(reqwest::Method::POST, "/api/v1/auth/login")
+                .header("accept-encoding", "gzip")
+                .json(&json!({"password": bangui_tests::TEST_PASSWORD})),
+        )
+        .await;
+    assert_status(&login, 200);
+    assert_eq!(login.header("content-encoding"), None);
+    assert_eq!(login.header("vary"), None);
+}
+
+#[tokio::test]
 async fn active_marks_permanent_bans() {
     let (f2b, agent) = start();
     f2b.client_ok(&["set", "f2btest", "bantime", "-1"]);

@@ -129,7 +129,7 @@ async fn components_reach_only_allowed_hosts() {
 }
 
 #[tokio::test]
-async fn a_large_single_host_answer_is_passed_on_whole() {
+async fn a_large_single_host_answer_is_passed_on_whole_gzipped_or_not() {
     let fleet = Fleet::start(2);
     let a1 = fleet.control();
     // 1,500 bans: an answer of over 100 KB, passed through the edge as it arrives.
@@ -159,6 +159,30 @@ async fn a_large_single_host_answer_is_passed_on_whole() {
         let again = fleet.devhost.get("/api/v1/bans/active?host=agent1").await;
         assert_eq!(again.text.len(), via_edge.text.len());
     }
+    // A client that reads gzip gets the agent's gzip passed on; the merged view of both agents
+    // comes as plain JSON, which the edge had to read.
+    let packed = fleet
+        .devhost
+        .get_accepting("/api/v1/bans/active?host=agent1", "gzip, deflate, br")
+        .await;
+    assert_status(&packed, 200);
+    assert_eq!(packed.header("content-encoding"), Some("gzip"));
+    assert_eq!(packed.header("vary"), Some("accept-encoding"));
+    assert_eq!(packed.json, direct.json, "the edge changed the gzip answer");
+    assert!(
+        packed.wire_len * 4 < via_edge.wire_len,
+        "{} bytes gzipped, {} plain",
+        packed.wire_len,
+        via_edge.wire_len
+    );
+    let merged = fleet
+        .devhost
+        .get_accepting("/api/v1/bans/active", "gzip")
+        .await;
+    assert_status(&merged, 200);
+    assert_eq!(merged.header("content-encoding"), None);
+    assert_eq!(merged.json["total"], 1_500, "{}", merged.text);
+    assert_eq!(hosts_of(&merged.json["items"]), ["agent1"]);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let log = fleet.devhost.stderr_text();
     assert!(!log.contains("not passed on whole"), "{log}");
