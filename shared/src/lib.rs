@@ -4,6 +4,7 @@
 //! and for `wasm32-wasip2` alike. Callers pass in "now" where a time is needed.
 #![forbid(unsafe_code)]
 
+pub mod accept_encoding;
 pub mod access;
 pub mod edge_headers;
 pub mod error;

@@ -16,7 +16,10 @@
 //!   app's router takes over;
 //! - no `index.html` at all: `503`, saying how to build the UI;
 //! - hashed `assets/*` are cached for a year (`immutable`), everything else revalidates
-//!   (`no-cache`) with a strong `ETag` (`If-None-Match` answers `304`).
+//!   (`no-cache`) with a strong `ETag` (`If-None-Match` answers `304`);
+//! - a client that reads gzip gets the build's precompressed twin of a file (`app.js.gz` beside
+//!   `app.js`, written by `npm run build`) with `Content-Encoding: gzip` and its own `ETag`;
+//!   every file answer says `Vary: Accept-Encoding`.
 
 /// Where the built files come from.
 pub trait FileSource {
@@ -36,6 +39,9 @@ pub const NOT_BUILT: &str =
 
 /// The Content-Security-Policy sent with HTML.
 pub const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+
+/// The suffix of a file's precompressed twin.
+pub const GZIP_TWIN: &str = ".gz";
 
 /// Cache-Control for content-hashed assets (their name changes when their content does).
 pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -246,6 +252,8 @@ pub struct StaticRequest<'a> {
     pub path: &'a str,
     /// The `If-None-Match` header, if any.
     pub if_none_match: Option<&'a str>,
+    /// Whether the client reads gzip ([`crate::accept_encoding::accepts_gzip`]).
+    pub accept_gzip: bool,
 }
 
 /// Answers one request from `source`; `None` for `/api` paths (not the UI's).
@@ -285,8 +293,20 @@ pub fn serve(req: StaticRequest<'_>, source: &impl FileSource) -> Option<StaticR
         Ok(None) => return Some(plain(503, NOT_BUILT)),
         Err(_) => return Some(plain(500, "cannot read the UI's files\n")),
     };
+    // The twin is read only when it may be sent; one that cannot be read is not sent.
+    let twin = req
+        .accept_gzip
+        .then(|| source.read(&format!("{rel}{GZIP_TWIN}")));
+    let (body, gzipped) = match twin {
+        Some(Ok(Some(packed))) => (packed, true),
+        _ => (body, false),
+    };
     let tag = etag(&body);
-    let headers = headers_for(&rel, &tag);
+    let mut headers = headers_for(&rel, &tag);
+    headers.push(("vary", "accept-encoding".to_owned()));
+    if gzipped {
+        headers.push(("content-encoding", "gzip".to_owned()));
+    }
     if req.if_none_match.is_some_and(|v| matches_etag(v, &tag)) {
         return Some(StaticResponse {
             status: 304,
@@ -345,6 +365,7 @@ mod tests {
                 method: "GET",
                 path,
                 if_none_match: None,
+                accept_gzip: false,
             },
             source,
         )
@@ -462,6 +483,7 @@ mod tests {
             method: "GET",
             path: "/api/v1/health",
             if_none_match: None,
+            accept_gzip: false,
         };
         assert_eq!(serve(req, &built()), None);
     }
@@ -474,6 +496,7 @@ mod tests {
                 method: "HEAD",
                 path: "/assets/index-abc123.css",
                 if_none_match: None,
+                accept_gzip: false,
             },
             &built(),
         )
@@ -487,6 +510,7 @@ mod tests {
                 method: "POST",
                 path: "/",
                 if_none_match: None,
+                accept_gzip: false,
             },
             &built(),
         )
@@ -501,6 +525,7 @@ mod tests {
                     method: "GET",
                     path: "/assets/index-abc123.css",
                     if_none_match: Some(value),
+                    accept_gzip: false,
                 },
                 &built(),
             )
@@ -510,6 +535,52 @@ mod tests {
         assert_eq!(conditional(&tag), 304);
         assert_eq!(conditional(&format!("\"x\", W/{tag}")), 304);
         assert_eq!(conditional("\"other\""), 200);
+    }
+
+    #[test]
+    fn a_client_that_reads_gzip_gets_the_precompressed_twin() {
+        let mut files = built();
+        files.0.insert("assets/index-abc123.js.gz", "packed js");
+        files.0.insert("index.html.gz", "packed html");
+        let ask = |path: &'static str, accept_gzip: bool, if_none_match: Option<&str>| {
+            serve(
+                StaticRequest {
+                    method: "GET",
+                    path,
+                    if_none_match,
+                    accept_gzip,
+                },
+                &files,
+            )
+            .unwrap()
+        };
+        let packed = ask("/assets/index-abc123.js", true, None);
+        assert_eq!(packed.body, b"packed js");
+        assert_eq!(packed.header("content-encoding"), Some("gzip"));
+        assert_eq!(packed.header("vary"), Some("accept-encoding"));
+        assert_eq!(
+            packed.header("content-type"),
+            Some("text/javascript; charset=utf-8")
+        );
+        let plain = ask("/assets/index-abc123.js", false, None);
+        assert_eq!(plain.body, b"console.log(1)");
+        assert_eq!(plain.header("content-encoding"), None);
+        assert_eq!(plain.header("vary"), Some("accept-encoding"));
+        // Each form has its own tag: a cache holding one never takes it for the other.
+        let tag = packed.header("etag").unwrap();
+        assert_ne!(Some(tag), plain.header("etag"));
+        assert_eq!(ask("/assets/index-abc123.js", true, Some(tag)).status, 304);
+        assert_eq!(ask("/assets/index-abc123.js", false, Some(tag)).status, 200);
+        // The app's routes fall back to the index's twin, with its security headers.
+        let route = ask("/jails", true, None);
+        assert_eq!(route.body, b"packed html");
+        assert_eq!(route.header("x-frame-options"), Some("DENY"));
+        // A file without a twin goes out as it is.
+        let css = ask("/assets/index-abc123.css", true, None);
+        assert_eq!(
+            (css.body.as_slice(), css.header("content-encoding")),
+            (&b"body{}"[..], None)
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::io::Write;
 
+use bangui_shared::accept_encoding::accepts_gzip;
 use bangui_shared::routes::{Group, Route};
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -34,12 +35,11 @@ impl Coding {
         if matches!(route.group, Group::Auth | Group::Setup) {
             return Self::Never;
         }
-        let accepted = headers
+        let lines = headers
             .get_all(header::ACCEPT_ENCODING)
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','));
-        if gzip_accepted(accepted) {
+            .filter_map(|v| v.to_str().ok());
+        if accepts_gzip(lines) {
             Self::Gzip
         } else {
             Self::Identity
@@ -72,32 +72,6 @@ fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
     encoder.finish()
 }
 
-/// RFC 9110 §12.5.3: gzip (or its alias `x-gzip`) is acceptable when listed with a non-zero
-/// weight, or when not listed and `*` has a non-zero weight.
-fn gzip_accepted<'a>(codings: impl Iterator<Item = &'a str>) -> bool {
-    let mut gzip = None;
-    let mut any = None;
-    for entry in codings {
-        let mut parts = entry.split(';');
-        let name = parts.next().unwrap_or("").trim();
-        // No weight means 1; a weight that is not a number counts as 0.
-        let weight = parts
-            .find_map(|p| {
-                let (key, value) = p.split_once('=')?;
-                key.trim()
-                    .eq_ignore_ascii_case("q")
-                    .then(|| value.trim().parse::<f32>().ok())
-            })
-            .is_none_or(|q| q.is_some_and(|q| q > 0.0));
-        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
-            gzip = Some(weight);
-        } else if name == "*" {
-            any = Some(weight);
-        }
-    }
-    gzip.or(any).unwrap_or(false)
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::Read;
@@ -107,37 +81,6 @@ mod tests {
     use warp::http::HeaderValue;
 
     use super::*;
-
-    fn accepts(value: &str) -> bool {
-        gzip_accepted(value.split(','))
-    }
-
-    #[test]
-    fn gzip_is_chosen_only_when_the_client_accepts_it() {
-        for yes in [
-            "gzip",
-            "gzip, deflate, br, zstd",
-            "br;q=1.0, gzip;q=0.8, *;q=0.1",
-            "*",
-            "GZIP",
-            "x-gzip",
-            "gzip; q=0.001",
-        ] {
-            assert!(accepts(yes), "{yes}");
-        }
-        for no in [
-            "",
-            "identity",
-            "br, zstd",
-            "gzip;q=0",
-            "gzip;q=0.000",
-            "*, gzip;q=0",
-            "*;q=0",
-            "gzip;q=nonsense",
-        ] {
-            assert!(!accepts(no), "{no}");
-        }
-    }
 
     fn route(method: Method, path: &str) -> &'static Route {
         match match_route(method, path) {

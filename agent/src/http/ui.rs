@@ -7,8 +7,9 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use bangui_shared::accept_encoding::accepts_gzip;
 use bangui_shared::static_files::{self, FileSource, StaticRequest, StaticResponse};
-use warp::http::{HeaderName, HeaderValue, Method, StatusCode};
+use warp::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use warp::reply::Response;
 use warp::Filter;
 
@@ -25,7 +26,7 @@ pub fn with_dashboard(
     let files = root
         .and(warp::method())
         .and(warp::path::full())
-        .and(warp::header::optional::<String>("if-none-match"))
+        .and(warp::header::headers_cloned())
         .and_then(serve_file);
     files.or(super::api(state)).unify()
 }
@@ -35,7 +36,7 @@ async fn serve_file(
     root: Option<Arc<PathBuf>>,
     method: Method,
     path: warp::path::FullPath,
-    if_none_match: Option<String>,
+    headers: HeaderMap,
 ) -> Result<Response, warp::Rejection> {
     let root = match root {
         Some(root) if method == Method::GET || method == Method::HEAD => root,
@@ -44,10 +45,17 @@ async fn serve_file(
     let path = path.as_str().to_owned();
     // File reads block: keep them off the async workers.
     let served = tokio::task::spawn_blocking(move || {
+        let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
         let request = StaticRequest {
             method: method.as_str(),
             path: &path,
-            if_none_match: if_none_match.as_deref(),
+            if_none_match: text(header::IF_NONE_MATCH),
+            accept_gzip: accepts_gzip(
+                headers
+                    .get_all(header::ACCEPT_ENCODING)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok()),
+            ),
         };
         static_files::serve(request, &Dir::new(&root)).map(|r| (path, r))
     })

@@ -8,6 +8,7 @@
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
+use bangui_shared::accept_encoding::accepts_gzip;
 use bangui_shared::static_files::{self, FileSource, StaticRequest};
 use spin_sdk::http::{Method, Request, Response};
 #[cfg(target_arch = "wasm32")]
@@ -59,6 +60,11 @@ fn respond(req: &Request, root: &Path) -> Response {
         method: method_name(req.method()),
         path: req.path(),
         if_none_match: req.header("if-none-match").and_then(|v| v.as_str()),
+        accept_gzip: accepts_gzip(
+            req.headers()
+                .filter(|(name, _)| name.eq_ignore_ascii_case("accept-encoding"))
+                .filter_map(|(_, value)| value.as_str()),
+        ),
     };
     let mount = Mount {
         root: root.to_owned(),

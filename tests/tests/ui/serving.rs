@@ -74,6 +74,38 @@ async fn check(what: &str, api: &ApiClient, index: &str, script: &(String, Vec<u
     assert_status(&again, 304);
     assert!(again.text.is_empty(), "{what}: 304 has no body");
 
+    // A browser that reads gzip gets the build's precompressed twin, which decodes to the file.
+    let request = api
+        .http()
+        .get(api.url(&path))
+        .header("accept-encoding", "gzip, deflate, br, zstd");
+    let packed = api.send(request).await;
+    assert_status(&packed, 200);
+    assert_header(&packed, "content-encoding", "gzip", what);
+    assert_header(&packed, "vary", "accept-encoding", what);
+    assert_header(
+        &packed,
+        "content-type",
+        "text/javascript; charset=utf-8",
+        what,
+    );
+    assert_eq!(
+        packed.text.as_bytes(),
+        bytes.as_slice(),
+        "{what}: {path} gzipped"
+    );
+    assert!(
+        packed.wire_len * 2 < bytes.len(),
+        "{what}: {} bytes gzipped, {} plain",
+        packed.wire_len,
+        bytes.len()
+    );
+    assert_ne!(
+        packed.header("etag"),
+        Some(etag.as_str()),
+        "{what}: one tag per form"
+    );
+
     // A missing asset is not HTML; hidden build metadata is never served.
     for missing in [
         "/nonexistent.js",
