@@ -1,6 +1,6 @@
 //! The sync task: finds fail2ban's database, runs [`sync::run`] off the async runtime and
 //! records the outcome for health. Runs at start, every `sync_interval_secs`, and when a
-//! request asks ([`History::kick`]) or needs fresh data ([`sync_once`]).
+//! request asks ([`super::History::kick`]) or needs fresh data ([`sync_once`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -72,8 +72,8 @@ impl<S> Reply<S> {
         }
     }
 
-    /// An agent's response, its body streamed unchanged; headers but those in
-    /// [`NOT_PASSED_ON`] too.
+    /// An agent's response, its body streamed unchanged; its headers too, but hop-by-hop ones
+    /// and the correlation id.
     pub fn passthrough(up: Upstream<S>) -> Self {
         Self {
             status: up.status,
