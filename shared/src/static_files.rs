@@ -271,14 +271,25 @@ pub fn serve(req: StaticRequest<'_>, source: &impl FileSource) -> Option<StaticR
             return Some(r);
         }
     };
-    let index = || source.read(INDEX).map(|b| b.map(|b| (INDEX.to_owned(), b)));
+    // A client that reads gzip gets a file's twin, read instead of the file when there is one;
+    // a twin that cannot be read is not sent.
+    let load = |rel: &str| {
+        let twin = req
+            .accept_gzip
+            .then(|| source.read(&format!("{rel}{GZIP_TWIN}")));
+        match twin {
+            Some(Ok(Some(packed))) => Ok(Some((packed, true))),
+            _ => source.read(rel).map(|b| b.map(|b| (b, false))),
+        }
+    };
+    let index = || load(INDEX).map(|f| f.map(|(b, gzipped)| (INDEX.to_owned(), b, gzipped)));
     let found = match resolution {
         Resolution::Api => return None,
         Resolution::Refused(why) => return Some(plain(400, &format!("bad path: {why}\n"))),
         Resolution::Hidden => return Some(plain(404, "no such file\n")),
         Resolution::Index => index(),
-        Resolution::File { rel, spa_fallback } => match source.read(&rel) {
-            Ok(Some(body)) => Ok(Some((rel, body))),
+        Resolution::File { rel, spa_fallback } => match load(&rel) {
+            Ok(Some((body, gzipped))) => Ok(Some((rel, body, gzipped))),
             Ok(None) if spa_fallback => index(),
             // A missing asset is a 404, unless nothing is built at all.
             Ok(None) => match index() {
@@ -288,18 +299,10 @@ pub fn serve(req: StaticRequest<'_>, source: &impl FileSource) -> Option<StaticR
             Err(e) => Err(e),
         },
     };
-    let (rel, body) = match found {
+    let (rel, body, gzipped) = match found {
         Ok(Some(file)) => file,
         Ok(None) => return Some(plain(503, NOT_BUILT)),
         Err(_) => return Some(plain(500, "cannot read the UI's files\n")),
-    };
-    // The twin is read only when it may be sent; one that cannot be read is not sent.
-    let twin = req
-        .accept_gzip
-        .then(|| source.read(&format!("{rel}{GZIP_TWIN}")));
-    let (body, gzipped) = match twin {
-        Some(Ok(Some(packed))) => (packed, true),
-        _ => (body, false),
     };
     let tag = etag(&body);
     let mut headers = headers_for(&rel, &tag);

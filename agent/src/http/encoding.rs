@@ -35,11 +35,7 @@ impl Coding {
         if matches!(route.group, Group::Auth | Group::Setup) {
             return Self::Never;
         }
-        let lines = headers
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok());
-        if accepts_gzip(lines) {
+        if reads_gzip(headers) {
             Self::Gzip
         } else {
             Self::Identity
@@ -64,6 +60,16 @@ impl Coding {
             _ => (body, None),
         }
     }
+}
+
+/// Whether the client that sent `headers` reads gzip (all its `Accept-Encoding` lines).
+pub fn reads_gzip(headers: &HeaderMap) -> bool {
+    accepts_gzip(
+        headers
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )
 }
 
 fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {

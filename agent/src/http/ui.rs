@@ -7,12 +7,12 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bangui_shared::accept_encoding::accepts_gzip;
 use bangui_shared::static_files::{self, FileSource, StaticRequest, StaticResponse};
 use warp::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use warp::reply::Response;
 use warp::Filter;
 
+use super::encoding::reads_gzip;
 use crate::state::AppState;
 
 /// The API filter, preceded by the dashboard's files when `[ui] dir` is configured.
@@ -50,12 +50,7 @@ async fn serve_file(
             method: method.as_str(),
             path: &path,
             if_none_match: text(header::IF_NONE_MATCH),
-            accept_gzip: accepts_gzip(
-                headers
-                    .get_all(header::ACCEPT_ENCODING)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok()),
-            ),
+            accept_gzip: reads_gzip(&headers),
         };
         static_files::serve(request, &Dir::new(&root)).map(|r| (path, r))
     })
