@@ -43,12 +43,22 @@ struct Args {
     /// With --pair: the `Accept-Encoding` every request sends (browsers send gzip among others).
     #[arg(long, value_name = "CODINGS", requires = "pair")]
     accept_encoding: Option<String>,
+    /// With --pair: what agent-only is timed against, the edge or the plain relay (one more
+    /// mTLS hop and nothing else: the floor under any edge in its own process).
+    #[arg(long, value_enum, default_value_t = Via::Edge, requires = "pair")]
+    via: Via,
     /// Internal: run as the plain relay to this agent URL (the benchmark starts itself so).
     #[arg(long, hide = true, value_name = "URL", requires = "relay_certs")]
     relay: Option<String>,
     /// Internal: the fleet certificates directory of the relay.
     #[arg(long, hide = true, value_name = "DIR")]
     relay_certs: Option<std::path::PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Via {
+    Edge,
+    Relay,
 }
 
 /// A GET whose correlation id names the contender, so the agents' request logs
@@ -129,12 +139,13 @@ fn cpu_time(pid: u32) -> Option<Duration> {
     Some(Duration::from_nanos(ns))
 }
 
-/// Prints the CPU time `pid` used per request since `before`, over `requests` requests.
-fn print_cpu(what: &str, pid: Option<u32>, before: Option<Duration>, requests: u64) {
+/// Prints the CPU time `who` (process `pid`) used per request since `before`, over `requests`
+/// requests.
+fn print_cpu(who: &str, what: &str, pid: Option<u32>, before: Option<Duration>, requests: u64) {
     let after = pid.and_then(cpu_time);
     if let (Some(before), Some(after), Ok(n @ 1..)) = (before, after, u32::try_from(requests)) {
         println!(
-            "  dev host CPU per {what}: {:.3} ms",
+            "  {who} CPU per {what}: {:.3} ms",
             ms(after.saturating_sub(before) / n)
         );
     }
@@ -164,6 +175,29 @@ async fn versus<'a>(rounds: usize, title: &str, base: (&str, Call<'a>), other: (
         "  difference: {}",
         P50Gap::between(other_samples, base_samples)
     );
+}
+
+/// One more mTLS hop and nothing else, in its own process like the dev host, and a client of
+/// it holding the control agent's token.
+fn start_relay(fleet: &Fleet) -> (RelayProcess, ApiClient) {
+    let exe = std::env::current_exe().expect("own path");
+    let process = RelayProcess::start(
+        &exe,
+        &[
+            "--relay".as_ref(),
+            fleet.control().edge_url.as_ref(),
+            "--relay-certs".as_ref(),
+            fleet.certs_dir.as_os_str(),
+        ],
+    );
+    let client = ApiClient::new(&process.base_url(), Default::default());
+    client.set_token(fleet.control().agent.token());
+    println!(
+        "plain relay {} -> {}",
+        process.base_url(),
+        fleet.control().edge_url
+    );
+    (process, client)
 }
 
 fn rss_kib(pid: u32) -> Option<u64> {
@@ -221,10 +255,26 @@ async fn bench(args: Args) {
     if let Some(path) = &args.pair {
         // Two contenders only: fewer processes between two edge calls, steadier figures for
         // comparing two builds.
-        let single = one_host(path);
         let codings = args.accept_encoding.as_deref();
+        let relay = (args.via == Via::Relay).then(|| start_relay(&fleet));
+        let (name, api, target, who, pid): (_, &ApiClient, _, _, _) = match &relay {
+            Some((process, relayed)) => (
+                "plain relay -> agent1",
+                relayed,
+                path.clone(),
+                "relay",
+                Some(process.pid()),
+            ),
+            None => (
+                "(c) edge -> agent1 (?host=agent1)",
+                edge,
+                one_host(path),
+                "edge",
+                edge.pid(),
+            ),
+        };
         let sent = std::cell::Cell::new(0u64);
-        let cpu_before = edge.pid().and_then(cpu_time);
+        let cpu_before = pid.and_then(cpu_time);
         versus(
             args.rounds,
             &format!("GET {path}{}", asking(codings)),
@@ -233,35 +283,22 @@ async fn bench(args: Args) {
                 call(|| get(agent, path, codings, "agent-only")),
             ),
             (
-                "(c) edge -> agent1 (?host=agent1)",
+                name,
                 call(|| {
                     sent.set(sent.get() + 1);
-                    get(edge, &single, codings, "edge")
+                    get(api, &target, codings, who)
                 }),
             ),
         )
         .await;
-        print_cpu("edge request", edge.pid(), cpu_before, sent.get());
+        let (process, what) = match relay {
+            Some(_) => ("relay", "request"),
+            None => ("dev host", "edge request"),
+        };
+        print_cpu(process, what, pid, cpu_before, sent.get());
         return;
     }
-    // One more mTLS hop and nothing else, in its own process like the dev host.
-    let exe = std::env::current_exe().expect("own path");
-    let relay_process = RelayProcess::start(
-        &exe,
-        &[
-            "--relay".as_ref(),
-            fleet.control().edge_url.as_ref(),
-            "--relay-certs".as_ref(),
-            fleet.certs_dir.as_os_str(),
-        ],
-    );
-    let relayed = ApiClient::new(&relay_process.base_url(), Default::default());
-    relayed.set_token(agent.token());
-    println!(
-        "plain relay {} -> {}",
-        relay_process.base_url(),
-        fleet.control().edge_url
-    );
+    let (_relay_process, relayed) = start_relay(&fleet);
     // The ban list twice: as a plain client asks for it, and as a browser does (gzip allowed,
     // which the agent uses for a 140 KB answer and the edge passes on unread for one host).
     for (path, codings) in [
@@ -407,7 +444,7 @@ async fn bench(args: Args) {
         args.concurrency,
         args.seconds
     );
-    print_cpu("request", edge.pid(), cpu_before, total);
+    print_cpu("dev host", "request", edge.pid(), cpu_before, total);
 
     let wasm_dir = bangui_tests::DevHost::manifest_path()
         .parent()
