@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 pub struct ActiveBan {
     pub ip: String,
     pub jail: String,
+    #[serde(serialize_with = "super::utc_time::option")]
     pub banned_at: Option<DateTime<Utc>>,
     /// `None` for a permanent ban.
+    #[serde(serialize_with = "super::utc_time::option")]
     pub expires_at: Option<DateTime<Utc>>,
     /// Ban duration in seconds as fail2ban applied it (with increments); -1 = permanent.
     pub ban_seconds: i64,

@@ -17,5 +17,6 @@ pub mod map;
 pub mod regex;
 pub mod server;
 pub mod service;
+pub mod utc_time;
 
 pub use command::CommandResponse;
