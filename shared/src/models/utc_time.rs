@@ -1,6 +1,6 @@
 //! RFC 3339 timestamps written without `core::fmt`: a list of 1,000 bans holds 2,000 of them,
 //! and chrono's serde writes each through `collect_str`, which serde_json escapes a character at
-//! a time (a third of the agent's CPU for that list). The text is chrono's: whole seconds of the
+//! a time (a fifth of the agent's CPU for that list). The text is chrono's: whole seconds of the
 //! years 0–9999 are written here, anything else by chrono itself.
 //!
 //! Use with `#[serde(serialize_with = "utc_time::serialize")]` (or `utc_time::option`).
