@@ -48,6 +48,7 @@ pub enum Source {
 pub struct BanItem {
     pub ip: String,
     pub jail: String,
+    #[serde(serialize_with = "super::utc_time::serialize")]
     pub banned_at: DateTime<Utc>,
     /// Ban length in seconds as fail2ban applied it (with increments); -1 = permanent.
     pub ban_seconds: i64,
@@ -74,9 +75,11 @@ pub type HistoryListResponse = Page<BanItem>;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IpTimelineEvent {
     pub jail: String,
+    #[serde(serialize_with = "super::utc_time::serialize")]
     pub banned_at: DateTime<Utc>,
     pub ban_seconds: i64,
     /// `None` for a permanent ban.
+    #[serde(serialize_with = "super::utc_time::option")]
     pub expires_at: Option<DateTime<Utc>>,
     pub ban_count: u64,
     pub failures: u64,

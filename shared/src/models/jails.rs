@@ -115,7 +115,9 @@ pub struct IgnoreSelfRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BannedIp {
     pub ip: String,
+    #[serde(serialize_with = "super::utc_time::option")]
     pub banned_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "super::utc_time::option")]
     pub expires_at: Option<DateTime<Utc>>,
     pub ban_seconds: i64,
     pub permanent: bool,
