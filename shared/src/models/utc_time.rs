@@ -22,12 +22,12 @@ struct Rfc3339<'a>(&'a DateTime<Utc>);
 
 impl Serialize for Rfc3339<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match whole_seconds(self.0) {
-            Some(text) => match std::str::from_utf8(&text) {
-                Ok(text) => s.serialize_str(text),
-                Err(_) => self.0.serialize(s),
-            },
-            None => self.0.serialize(s),
+        match whole_seconds(self.0)
+            .as_ref()
+            .map(|text| std::str::from_utf8(text))
+        {
+            Some(Ok(text)) => s.serialize_str(text),
+            _ => self.0.serialize(s),
         }
     }
 }

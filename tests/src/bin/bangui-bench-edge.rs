@@ -257,22 +257,26 @@ async fn bench(args: Args) {
         // comparing two builds.
         let codings = args.accept_encoding.as_deref();
         let relay = (args.via == Via::Relay).then(|| start_relay(&fleet));
-        let (name, api, target, who, pid): (_, &ApiClient, _, _, _) = match &relay {
-            Some((process, relayed)) => (
-                "plain relay -> agent1",
-                relayed,
-                path.clone(),
-                "relay",
-                Some(process.pid()),
-            ),
-            None => (
-                "(c) edge -> agent1 (?host=agent1)",
-                edge,
-                one_host(path),
-                "edge",
-                edge.pid(),
-            ),
-        };
+        // The contender's title, client, path, correlation tag, and whose CPU per what is shown.
+        let (name, api, target, who, (cpu_owner, cpu_unit), pid): (_, &ApiClient, _, _, _, _) =
+            match &relay {
+                Some((process, relayed)) => (
+                    "plain relay -> agent1",
+                    relayed,
+                    path.clone(),
+                    "relay",
+                    ("relay", "request"),
+                    Some(process.pid()),
+                ),
+                None => (
+                    "(c) edge -> agent1 (?host=agent1)",
+                    edge,
+                    one_host(path),
+                    "edge",
+                    ("dev host", "edge request"),
+                    edge.pid(),
+                ),
+            };
         let sent = std::cell::Cell::new(0u64);
         let cpu_before = pid.and_then(cpu_time);
         versus(
@@ -291,11 +295,7 @@ async fn bench(args: Args) {
             ),
         )
         .await;
-        let (process, what) = match relay {
-            Some(_) => ("relay", "request"),
-            None => ("dev host", "edge request"),
-        };
-        print_cpu(process, what, pid, cpu_before, sent.get());
+        print_cpu(cpu_owner, cpu_unit, pid, cpu_before, sent.get());
         return;
     }
     let (_relay_process, relayed) = start_relay(&fleet);
