@@ -338,6 +338,21 @@ mod tests {
     }
 
     #[test]
+    fn a_window_whose_slack_crosses_a_full_hour_gets_a_26th_hour() {
+        // 23:59:30: the minute of slack reaches 00:00:30, a bucket of its own.
+        let late = TimeRange::Last24Hours.window(utc("2026-11-30T23:59:30Z"));
+        let b = buckets(late, BucketSize::Hour, Tz::UTC);
+        assert_eq!(b.len(), 26);
+        assert_eq!(b[0].start, utc("2026-11-29T23:00:00Z"));
+        assert_eq!(b[25].start, utc("2026-12-01T00:00:00Z"));
+        // 00:00:30: the slack before the start reaches back into the previous hour.
+        let early = TimeRange::Last24Hours.window(utc("2026-12-01T00:00:30Z"));
+        let b = buckets(early, BucketSize::Hour, Tz::UTC);
+        assert_eq!(b.len(), 26);
+        assert_eq!(b[0].start, utc("2026-11-29T23:00:00Z"));
+    }
+
+    #[test]
     fn berlin_day_buckets_are_23_and_25_hours_on_dst_days() {
         // Spring: 2026-03-29 02:00 CET -> 03:00 CEST.
         let now = utc("2026-04-02T10:00:00Z");

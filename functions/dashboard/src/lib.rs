@@ -7,7 +7,7 @@ use bangui_edge::{view, Combine, FieldRule, Group, Merge, Policy, SortKey};
 
 /// Every dashboard read is a fleet view: counters are summed, the ban list is merged newest
 /// first and re-paginated, per-country and per-jail counts are summed per country and per jail
-/// (largest first), and trend buckets bucket by bucket (labels from the first agent).
+/// (largest first), and trend buckets by their start (labels from the first agent).
 static POLICY: Policy = Policy {
     group: Group::Dashboard,
     app_level: false,
@@ -26,7 +26,7 @@ static POLICY: Policy = Policy {
         ),
         view(
             "/api/v1/dashboard/bans/trend",
-            Merge::Sum(&[FieldRule::new("buckets", Combine::Zip)]),
+            Merge::Sum(&[FieldRule::new("buckets", Combine::Series("timestamp"))]),
         ),
         view(
             "/api/v1/dashboard/bans/by-jail",

@@ -293,7 +293,7 @@ fn summed(rules: &[FieldRule], results: Vec<HostResult>) -> Result<Merged, ApiEr
 enum Strings {
     /// Kept when equal, else `null` (a `message` becomes `"web1: …; web2: …"`).
     Equal,
-    /// The first host's value (labels of zipped series).
+    /// The first host's value (a series' labels).
     First,
 }
 
@@ -390,20 +390,9 @@ fn combine_arrays(parts: &[(&str, &Value)], field: Option<&str>, rules: &[FieldR
     let non_empty = lists.iter().any(|(_, l)| !l.is_empty());
     match rule {
         Some(Combine::Tag(key)) => tag_all(&lists, key),
-        Some(Combine::ByKey(by, key)) => by_key(&lists, by, key, rules),
-        Some(Combine::Zip) => {
-            let len = lists.iter().map(|(_, l)| l.len()).max().unwrap_or(0);
-            Value::Array(
-                (0..len)
-                    .map(|i| {
-                        let col: Vec<(&str, &Value)> = lists
-                            .iter()
-                            .filter_map(|(h, l)| l.get(i).map(|v| (*h, v)))
-                            .collect();
-                        combine(&col, None, rules, Strings::First)
-                    })
-                    .collect(),
-            )
+        Some(Combine::ByKey(by, key)) => by_key(&lists, by, key, rules, Strings::Equal),
+        Some(Combine::Series(by)) => {
+            by_key(&lists, by, Some(SortKey::asc(by)), rules, Strings::First)
         }
         None | Some(Combine::Min | Combine::Max | Combine::First) if objects && non_empty => {
             tag_all(&lists, None)
@@ -436,6 +425,7 @@ fn by_key(
     by: &str,
     key: Option<SortKey>,
     rules: &[FieldRule],
+    strings: Strings,
 ) -> Value {
     // (key value, members as (host, item)), in first-seen order.
     type Group<'a> = (Option<&'a Value>, Vec<(&'a str, &'a Value)>);
@@ -452,7 +442,7 @@ fn by_key(
     let mut out: Vec<Value> = groups
         .iter()
         .map(|(k, members)| match k {
-            Some(_) => combine(members, None, rules, Strings::Equal),
+            Some(_) => combine(members, None, rules, strings),
             None => tagged(members[0].1, members[0].0),
         })
         .collect();
@@ -682,22 +672,24 @@ mod tests {
     }
 
     #[test]
-    fn keyed_and_zipped_aggregates() {
+    fn keyed_aggregates_and_series() {
         const RULES: &[FieldRule] = &[
             FieldRule::new(
                 "jails",
                 Combine::ByKey("jail", Some(SortKey::desc("count"))),
             ),
-            FieldRule::new("buckets", Combine::Zip),
+            FieldRule::new("buckets", Combine::Series("timestamp")),
         ];
         let a = json!({"jails": [{"jail": "sshd", "count": 2}, {"jail": "nginx", "count": 5}],
             "total": 7, "countries": {"DE": 1, "US": 2}, "country_names": {"DE": "Germany"},
             "buckets": [{"timestamp": "2026-01-01T00:00:00Z", "count": 1},
                         {"timestamp": "2026-01-01T01:00:00Z", "count": 0}], "bucket_size": "1h"});
+        // b's window started a minute earlier, across the full hour: one bucket more, first.
         let b = json!({"jails": [{"jail": "sshd", "count": 4}], "total": 4,
             "countries": {"US": 3, "FR": 1}, "country_names": {"FR": "France"},
-            "buckets": [{"timestamp": "2026-01-01T00:00:01Z", "count": 2},
-                        {"timestamp": "2026-01-01T01:00:01Z", "count": 3}], "bucket_size": "1h"});
+            "buckets": [{"timestamp": "2025-12-31T23:00:00Z", "count": 4},
+                        {"timestamp": "2026-01-01T00:00:00Z", "count": 2},
+                        {"timestamp": "2026-01-01T01:00:00Z", "count": 3}], "bucket_size": "1h"});
         let body = view(Merge::Sum(RULES), None, vec![ok("a", a), ok("b", b)])
             .unwrap()
             .body
@@ -714,7 +706,8 @@ mod tests {
         );
         assert_eq!(
             body["buckets"],
-            json!([{"timestamp": "2026-01-01T00:00:00Z", "count": 3},
+            json!([{"timestamp": "2025-12-31T23:00:00Z", "count": 4},
+                   {"timestamp": "2026-01-01T00:00:00Z", "count": 3},
                    {"timestamp": "2026-01-01T01:00:00Z", "count": 3}])
         );
         assert_eq!(body["bucket_size"], "1h");

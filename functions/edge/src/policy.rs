@@ -83,9 +83,11 @@ pub enum Combine {
     /// Objects with the same value in this field become one (their numbers summed), sorted by
     /// the key when there is one: per-jail counts across hosts.
     ByKey(&'static str, Option<SortKey>),
-    /// Element by element (equal-length series such as trend buckets): numbers summed, other
-    /// values taken from the first host.
-    Zip,
+    /// A series keyed by this field (trend buckets by their start): elements with the same
+    /// value become one, numbers summed and labels from the first host, ordered by the field.
+    /// Matching by key, not position, keeps a bucket one host has and another lacks (two
+    /// windows either side of a full hour, hosts in other time zones) from shifting the rest.
+    Series(&'static str),
     /// The smallest value (times compare as times): `first_seen`.
     Min,
     /// The largest value: `last_seen`.

@@ -64,6 +64,27 @@ async fn fleet_views_merge_and_writes_reach_every_host() {
     assert!(a1.fail2ban.is_banned("sshd", "198.51.100.63"));
     assert!(a2.fail2ban.is_banned("sshd", "198.51.100.63"));
 
+    // The trend merges bucket by bucket start: two bans on agent1, two on agent2, every
+    // bucket once, in order, adding up to the total.
+    let trend = edge
+        .get("/api/v1/dashboard/bans/trend?range=24h&source=fail2ban")
+        .await;
+    assert_status(&trend, 200);
+    assert_eq!(trend.json["total"], 4, "{}", trend.text);
+    let buckets = trend.json["buckets"].as_array().unwrap();
+    let starts: Vec<i64> = buckets
+        .iter()
+        .map(|b| {
+            chrono::DateTime::parse_from_rfc3339(b["timestamp"].as_str().unwrap())
+                .unwrap()
+                .timestamp()
+        })
+        .collect();
+    assert!(starts.windows(2).all(|p| p[0] < p[1]), "{}", trend.text);
+    assert!((25..=26).contains(&buckets.len()), "{}", trend.text);
+    let counted: u64 = buckets.iter().map(|b| b["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted, 4, "{}", trend.text);
+
     let hosts = edge.get("/api/v1/hosts").await;
     assert_status(&hosts, 200);
     assert!(

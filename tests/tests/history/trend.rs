@@ -1,6 +1,7 @@
 //! Trend buckets: zero-filled, aligned to the configured time zone, correct across the
 //! daylight-saving changes of Europe/Berlin.
 
+use bangui_shared::timerange::SLACK_SECONDS;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Offset, TimeZone};
 use chrono_tz::Europe::Berlin;
 use serde_json::Value;
@@ -130,7 +131,22 @@ async fn buckets_are_zero_filled_in_local_hours_and_days() {
     let day = get_ok(&s.agent, "/api/v1/dashboard/bans/trend?range=24h").await;
     assert_eq!(day["bucket_size"], "1h");
     let hours = day["buckets"].as_array().unwrap();
-    assert_eq!(hours.len(), 25, "partial first and last hours: {day}");
+    // Partial first and last hours: 25 buckets, or 26 when the window's minute of slack at
+    // either end crosses a full hour. The agent's clock may read a few seconds past `t`.
+    let spanned = |now: i64| {
+        let (since, until) = (now - 86_400 - SLACK_SECONDS, now + SLACK_SECONDS);
+        usize::try_from(until.div_euclid(3600) - since.div_euclid(3600) + 1).unwrap()
+    };
+    assert!(
+        [spanned(t), spanned(t + 5)].contains(&hours.len()),
+        "{} hour buckets at {t}: {day}",
+        hours.len()
+    );
+    assert!(ts(&hours[0]["timestamp"]) <= t + 5 - 86_400 - SLACK_SECONDS);
+    assert!(ts(&hours[hours.len() - 1]["end"]) > t + SLACK_SECONDS);
+    for pair in hours.windows(2) {
+        assert_eq!(pair[0]["end"], pair[1]["timestamp"], "contiguous: {day}");
+    }
     assert_eq!(day["total"], 2);
     assert_eq!(
         hours.iter().filter(|b| b["count"] == 0).count(),
