@@ -1,7 +1,7 @@
 //! Trend buckets: zero-filled, aligned to the configured time zone, correct across the
 //! daylight-saving changes of Europe/Berlin.
 
-use bangui_shared::timerange::SLACK_SECONDS;
+use bangui_shared::timerange::{TimeRange, Window};
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Offset, TimeZone};
 use chrono_tz::Europe::Berlin;
 use serde_json::Value;
@@ -133,17 +133,20 @@ async fn buckets_are_zero_filled_in_local_hours_and_days() {
     let hours = day["buckets"].as_array().unwrap();
     // Partial first and last hours: 25 buckets, or 26 when the window's minute of slack at
     // either end crosses a full hour. The agent's clock may read a few seconds past `t`.
-    let spanned = |now: i64| {
-        let (since, until) = (now - 86_400 - SLACK_SECONDS, now + SLACK_SECONDS);
-        usize::try_from(until.div_euclid(3600) - since.div_euclid(3600) + 1).unwrap()
+    let (earliest, latest) = (
+        TimeRange::Last24Hours.window(t),
+        TimeRange::Last24Hours.window(t + 5),
+    );
+    let spanned = |w: Window| {
+        usize::try_from(w.until.div_euclid(3600) - w.since.div_euclid(3600) + 1).unwrap()
     };
     assert!(
-        [spanned(t), spanned(t + 5)].contains(&hours.len()),
+        [spanned(earliest), spanned(latest)].contains(&hours.len()),
         "{} hour buckets at {t}: {day}",
         hours.len()
     );
-    assert!(ts(&hours[0]["timestamp"]) <= t + 5 - 86_400 - SLACK_SECONDS);
-    assert!(ts(&hours[hours.len() - 1]["end"]) > t + SLACK_SECONDS);
+    assert!(ts(&hours[0]["timestamp"]) <= latest.since);
+    assert!(ts(&hours[hours.len() - 1]["end"]) > earliest.until);
     for pair in hours.windows(2) {
         assert_eq!(pair[0]["end"], pair[1]["timestamp"], "contiguous: {day}");
     }
